@@ -1,0 +1,391 @@
+//! The HTTP edge every function shares: authentication, body limits, deadlines, metrics,
+//! panic safety, and the one mapping from a [`Rejection`] to a response in the dialect's
+//! own shape. A 500 never carries internals: the log has them, under the request id that
+//! the response also returns.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::auth::{self, AuthError, KeyHash, KeyScheme, Principal, Scope};
+use crate::store::{Backend, Deadline, StoreError};
+use crate::telemetry::{self, RequestMetrics};
+
+/// Largest request body accepted. A 1,000-item batch is far below it.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Time kept back from the Lambda deadline to render and send the response.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
+/// Work budget when the invocation carries no deadline (tests calling handlers directly).
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
+
+/// A code a dialect puts in its error bodies: numeric (batchStock) or symbolic (Wix).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ErrorCode {
+    Number(u32),
+    Text(&'static str),
+}
+
+/// What kind of failure ended a request early.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Auth(AuthError),
+    TooLarge,
+    Invalid,
+    NotFound,
+    Unavailable,
+    Internal,
+}
+
+/// A request-level failure: the status, a client-safe message, and an optional code.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub kind: Kind,
+    pub message: String,
+    pub code: Option<ErrorCode>,
+}
+
+impl Rejection {
+    pub fn new(status: StatusCode, kind: Kind, message: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            kind,
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    /// 400 with a message the client can act on.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Rejection::new(StatusCode::BAD_REQUEST, Kind::Invalid, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Rejection::new(StatusCode::NOT_FOUND, Kind::NotFound, message)
+    }
+
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn auth(err: AuthError, scheme: KeyScheme) -> Self {
+        let how = match scheme {
+            KeyScheme::Bearer { x_api_key: false } => "an Authorization: Bearer header",
+            KeyScheme::Bearer { x_api_key: true } => {
+                "an Authorization: Bearer header or an x-api-key header"
+            }
+            KeyScheme::Token => "an Authorization: Token header",
+            KeyScheme::Bare => "the Authorization header",
+        };
+        let (status, message) = match err {
+            AuthError::Missing => (
+                StatusCode::UNAUTHORIZED,
+                format!("Missing API key: send it in {how}"),
+            ),
+            AuthError::Malformed => (
+                StatusCode::UNAUTHORIZED,
+                format!("Malformed credentials: send the API key in {how}"),
+            ),
+            AuthError::Invalid => (StatusCode::UNAUTHORIZED, "Invalid API key".to_owned()),
+            AuthError::MissingScope(scope) => (
+                StatusCode::FORBIDDEN,
+                format!("This API key does not have the {scope} scope"),
+            ),
+        };
+        Rejection::new(status, Kind::Auth(err), message)
+    }
+
+    /// 500, logged with its cause; the client sees only that something failed.
+    pub fn internal(context: &str, error: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %error, cause = ?error.source(), "{context}");
+        Rejection::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Internal,
+            "Internal server error",
+        )
+    }
+
+    /// 503: the store could not finish in time or is unavailable; safe to retry.
+    pub fn unavailable() -> Self {
+        Rejection::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Unavailable,
+            "Service temporarily unavailable, please retry",
+        )
+    }
+}
+
+impl From<StoreError> for Rejection {
+    fn from(err: StoreError) -> Self {
+        match &err {
+            StoreError::Deadline | StoreError::Unavailable(_) => {
+                tracing::warn!(error = %err, cause = ?std::error::Error::source(&err), "store unavailable");
+                Rejection::unavailable()
+            }
+            StoreError::Rejected(_) | StoreError::Corrupt(_) => {
+                Rejection::internal("store error", &err)
+            }
+        }
+    }
+}
+
+/// How a dialect writes its errors and how its clients send their key.
+pub trait Dialect: Send + Sync + 'static {
+    const KEY_SCHEME: KeyScheme;
+
+    /// The JSON body of an error response.
+    fn error_body(rejection: &Rejection) -> Value;
+
+    /// Lets a dialect use its vendor's own texts for authentication failures.
+    fn auth_rejection(err: AuthError) -> Rejection {
+        Rejection::auth(err, Self::KEY_SCHEME)
+    }
+}
+
+/// A successful response: a status and a serialised JSON body.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Result<Reply, Rejection> {
+        let body = serde_json::to_vec(body).map_err(|e| Rejection::internal("render", &e))?;
+        Ok(Reply { status, body })
+    }
+
+    pub fn ok(body: &impl Serialize) -> Result<Reply, Rejection> {
+        Reply::json(StatusCode::OK, body)
+    }
+}
+
+/// Per-request facts a handler may need.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub request_id: String,
+    pub deadline: Deadline,
+    pub principal: Principal,
+    pub metrics: Arc<RequestMetrics>,
+}
+
+/// State built once at init and shared by every invocation.
+pub struct App<B> {
+    pub store: B,
+}
+
+impl<B> App<B> {
+    pub fn new(store: B) -> Self {
+        App { store }
+    }
+}
+
+/// One endpoint: its name, dialect, needed scope and handler.
+pub trait Endpoint: Send + Sync + 'static {
+    /// The function's name, for logs and metrics.
+    const NAME: &'static str;
+    const SCOPE: Scope;
+    type Dialect: Dialect;
+
+    fn handle<B: Backend>(
+        app: &App<B>,
+        cx: &Ctx,
+        req: Request,
+    ) -> impl Future<Output = Result<Reply, Rejection>> + Send;
+}
+
+/// Serves one request through `E`: everything around the handler lives here, once.
+pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let lambda = req.lambda_context_ref();
+    let request_id = lambda
+        .map(|c| c.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let deadline = deadline_of(lambda.map(|c| c.deadline).unwrap_or(0));
+    let metrics = Arc::new(RequestMetrics::default());
+    let span = tracing::info_span!("request", requestId = %request_id, function = E::NAME);
+
+    let work = async {
+        let result = AssertUnwindSafe(admit_and_handle::<E, B>(
+            app,
+            req,
+            &request_id,
+            deadline,
+            metrics.clone(),
+        ))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "handler panicked");
+            Err(Rejection::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Kind::Internal,
+                "Internal server error",
+            ))
+        });
+        let response = render::<E::Dialect>(result, &request_id);
+        let counts = metrics.counts();
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            items_received = counts.items_received,
+            items_stored = counts.items_stored,
+            items_failed = counts.items_failed,
+            dynamodb_calls = counts.dynamodb_calls,
+            dynamodb_retries = counts.dynamodb_retries,
+            "request finished"
+        );
+        telemetry::emit(
+            E::NAME,
+            &request_id,
+            response.status().as_u16(),
+            started.elapsed(),
+            counts,
+        );
+        response
+    };
+    telemetry::scope(metrics.clone(), work.instrument(span)).await
+}
+
+async fn admit_and_handle<E: Endpoint, B: Backend>(
+    app: &App<B>,
+    req: Request,
+    request_id: &str,
+    deadline: Deadline,
+    metrics: Arc<RequestMetrics>,
+) -> Result<Reply, Rejection> {
+    let scheme = <E::Dialect as Dialect>::KEY_SCHEME;
+    let presented = auth::presented_key(req.headers(), scheme)
+        .map_err(<E::Dialect as Dialect>::auth_rejection)?;
+    let hash = KeyHash::of(presented);
+    let stored = app.store.find_key(&hash, deadline).await?;
+    let principal = auth::admit(&hash, stored, E::SCOPE).map_err(|e| {
+        tracing::info!(key_id = %hash.key_id(), reason = %e, "authentication refused");
+        <E::Dialect as Dialect>::auth_rejection(e)
+    })?;
+    tracing::debug!(tenant = %principal.tenant, key_id = %principal.key_id, "authenticated");
+    if body_len(&req) > MAX_BODY_BYTES {
+        return Err(Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::TooLarge,
+            format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let cx = Ctx {
+        request_id: request_id.to_owned(),
+        deadline,
+        principal,
+        metrics,
+    };
+    E::handle(app, &cx, req).await
+}
+
+/// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin.
+fn deadline_of(epoch_ms: u64) -> Deadline {
+    if epoch_ms == 0 {
+        return Deadline::after(DEFAULT_BUDGET);
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    let remaining = Duration::from_millis(epoch_ms.saturating_sub(now_ms));
+    Deadline::after(remaining.saturating_sub(DEADLINE_MARGIN))
+}
+
+fn body_len(req: &Request) -> usize {
+    match req.body() {
+        Body::Empty => 0,
+        Body::Text(t) => t.len(),
+        Body::Binary(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// The request body as JSON. Malformed JSON is a 400 whose message says where it broke.
+pub fn json_body(req: &Request) -> Result<Value, Rejection> {
+    let bytes: &[u8] = match req.body() {
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Rejection::invalid(
+            "Request body is empty: a JSON body is required",
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| Rejection::invalid(format!("Request body is not valid JSON: {e}")))
+}
+
+/// The one mapping from a handler's result to an HTTP response.
+fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Response<Body> {
+    let (status, body, rejection) = match result {
+        Ok(reply) => (reply.status, reply.body, None),
+        Err(rejection) => {
+            let body = serde_json::to_vec(&D::error_body(&rejection)).unwrap_or_default();
+            (rejection.status, body, Some(rejection))
+        }
+    };
+    let mut response = Response::new(Body::Binary(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-request-id", id);
+    }
+    match rejection.map(|r| r.kind) {
+        Some(Kind::Auth(AuthError::Missing | AuthError::Malformed | AuthError::Invalid)) => {
+            let challenge = match D::KEY_SCHEME {
+                KeyScheme::Bearer { .. } => "Bearer",
+                KeyScheme::Token => "Token",
+                KeyScheme::Bare => "ApiKey",
+            };
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        Some(Kind::Unavailable) => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        _ => {}
+    }
+    response
+}
+
+/// Runs an endpoint as a Lambda function: init once (logs, store from the environment),
+/// then serve every invocation.
+pub async fn run<E: Endpoint>() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let store = crate::store::dynamo::DynamoStore::from_env().await?;
+    let app = App::new(store);
+    let app = &app;
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, std::convert::Infallible>(serve::<E, _>(app, req).await)
+    }))
+    .await
+}

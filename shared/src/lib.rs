@@ -1,0 +1,19 @@
+//! The inventory service's core: one canonical model and request flow that every dialect
+//! function shares.
+//!
+//! A request flows one way: dialect JSON -> canonical items ([`service::UpdateItem`]) ->
+//! [`resolve`] -> write ([`store`]) -> per-item outcomes -> dialect JSON. The dialects live in
+//! `functions/`; nothing here knows their field names or error texts.
+
+pub mod auth;
+pub mod catalog;
+pub mod http;
+pub mod identifiers;
+pub mod jobs;
+pub mod ledger;
+pub mod model;
+pub mod resolve;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+pub mod validate;

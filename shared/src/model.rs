@@ -1,0 +1,313 @@
+//! The canonical inventory record and the one update command every dialect translates into.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A tenant: the owner of keys, locations, catalog and stock. Never contains `#`.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// Tenant ids are part of every storage key, so the alphabet is kept plain.
+    pub fn parse(raw: &str) -> Option<TenantId> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        ok.then(|| TenantId(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub type Micros = i64;
+
+/// A stock restriction, as Crux spells them on the wire.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum Restriction {
+    #[serde(rename = "discontd")]
+    Discontinued,
+    #[serde(rename = "tmpunavail")]
+    TemporarilyUnavailable,
+}
+
+impl Restriction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restriction::Discontinued => "discontd",
+            Restriction::TemporarilyUnavailable => "tmpunavail",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Restriction> {
+        match raw {
+            "discontd" => Some(Restriction::Discontinued),
+            "tmpunavail" => Some(Restriction::TemporarilyUnavailable),
+            _ => None,
+        }
+    }
+}
+
+/// One inbound shipment, keyed by its reference in [`InventoryRecord::transit`].
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitEntry {
+    pub quantity: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_date: Option<String>,
+}
+
+/// Preorder settings of one record.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreorderInfo {
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Only meaningful when quantity is tracked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// Default preorder limit when preorder is configured without one.
+pub const DEFAULT_PREORDER_LIMIT: i64 = 100_000;
+
+/// How availability is tracked: by counted quantity, or by an in-stock flag.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Tracking {
+    Quantity,
+    Status,
+}
+
+/// The canonical update: every field is optional and an absent field is left as it is.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct StockUpdate {
+    pub on_hand: Option<i64>,
+    pub demand: Option<i64>,
+    pub supply: Option<i64>,
+    pub backorder: Option<i64>,
+    /// `Some(None)` clears the restriction.
+    pub restriction: Option<Option<Restriction>>,
+    pub channel: Option<String>,
+    /// Status tracking: available (`true`) or out of stock (`false`) without a count.
+    pub in_stock: Option<bool>,
+    /// Transit entries to add or replace, by reference.
+    pub transit: BTreeMap<String, TransitEntry>,
+    pub preorder: Option<PreorderInfo>,
+}
+
+impl StockUpdate {
+    pub fn is_empty(&self) -> bool {
+        *self == StockUpdate::default()
+    }
+
+    /// The tracking mode this update implies: a count means quantity tracking, a flag means
+    /// status tracking.
+    pub fn tracking(&self) -> Option<Tracking> {
+        match (self.on_hand, self.in_stock) {
+            (Some(_), _) => Some(Tracking::Quantity),
+            (None, Some(_)) => Some(Tracking::Status),
+            (None, None) => None,
+        }
+    }
+
+    /// Folds a later update for the same record into this one: fields the later one sets
+    /// win, fields only this one sets survive.
+    pub fn merge(&mut self, later: StockUpdate) {
+        let StockUpdate {
+            on_hand,
+            demand,
+            supply,
+            backorder,
+            restriction,
+            channel,
+            in_stock,
+            transit,
+            preorder,
+        } = later;
+        // A later count replaces an earlier flag and the other way round, as tracking does.
+        if on_hand.is_some() {
+            self.in_stock = None;
+        }
+        if in_stock.is_some() {
+            self.on_hand = None;
+        }
+        fn take<T>(slot: &mut Option<T>, value: Option<T>) {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        take(&mut self.on_hand, on_hand);
+        take(&mut self.demand, demand);
+        take(&mut self.supply, supply);
+        take(&mut self.backorder, backorder);
+        take(&mut self.restriction, restriction);
+        take(&mut self.channel, channel);
+        take(&mut self.in_stock, in_stock);
+        take(&mut self.preorder, preorder);
+        self.transit.extend(transit);
+    }
+}
+
+/// The stored state of one (tenant, variant, location).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InventoryRecord {
+    pub variant_id: String,
+    pub product_id: String,
+    pub location_id: String,
+    /// Units on hand (when quantity is tracked).
+    pub quantity: Option<i64>,
+    pub demand: Option<i64>,
+    pub supply: Option<i64>,
+    pub backorder: Option<i64>,
+    pub restrictions: Option<Restriction>,
+    pub channel: Option<String>,
+    pub tracking: Tracking,
+    /// The flag when tracked by status.
+    pub in_stock: Option<bool>,
+    pub transit: BTreeMap<String, TransitEntry>,
+    pub preorder: Option<PreorderInfo>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+    /// Increments by one with every stored update.
+    pub revision: u64,
+}
+
+impl InventoryRecord {
+    /// An empty record, before any update.
+    pub fn empty(variant_id: &str, product_id: &str, location_id: &str) -> Self {
+        InventoryRecord {
+            variant_id: variant_id.to_owned(),
+            product_id: product_id.to_owned(),
+            location_id: location_id.to_owned(),
+            quantity: None,
+            demand: None,
+            supply: None,
+            backorder: None,
+            restrictions: None,
+            channel: None,
+            tracking: Tracking::Quantity,
+            in_stock: None,
+            transit: BTreeMap::new(),
+            preorder: None,
+            created_at: 0,
+            updated_at: 0,
+            revision: 0,
+        }
+    }
+
+    /// Whether the item can be sold now: in stock, preorder, or out of stock.
+    pub fn availability(&self) -> Availability {
+        let in_stock = match self.tracking {
+            Tracking::Quantity => self.quantity.unwrap_or(0) > 0,
+            Tracking::Status => self.in_stock.unwrap_or(false),
+        };
+        if in_stock {
+            return Availability::InStock;
+        }
+        let preorder_open = self.preorder.as_ref().is_some_and(|p| {
+            p.enabled
+                && match self.tracking {
+                    // Preorder capacity: how far below zero the count may go.
+                    Tracking::Quantity => {
+                        let limit = p.limit.unwrap_or(DEFAULT_PREORDER_LIMIT);
+                        self.quantity.unwrap_or(0) > -limit
+                    }
+                    Tracking::Status => true,
+                }
+        });
+        if preorder_open {
+            Availability::Preorder
+        } else {
+            Availability::OutOfStock
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Availability {
+    InStock,
+    OutOfStock,
+    Preorder,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_fields_the_later_update_does_not_mention() {
+        let mut first = StockUpdate {
+            on_hand: Some(5),
+            backorder: Some(2),
+            ..Default::default()
+        };
+        first.merge(StockUpdate {
+            on_hand: Some(7),
+            demand: Some(1),
+            ..Default::default()
+        });
+        assert_eq!(first.on_hand, Some(7));
+        assert_eq!(first.backorder, Some(2));
+        assert_eq!(first.demand, Some(1));
+    }
+
+    #[test]
+    fn a_later_flag_replaces_an_earlier_count() {
+        let mut first = StockUpdate {
+            on_hand: Some(5),
+            ..Default::default()
+        };
+        first.merge(StockUpdate {
+            in_stock: Some(true),
+            ..Default::default()
+        });
+        assert_eq!(first.on_hand, None);
+        assert_eq!(first.tracking(), Some(Tracking::Status));
+    }
+
+    #[test]
+    fn availability_follows_tracking_and_preorder() {
+        let mut r = InventoryRecord::empty("v", "p", "l");
+        assert_eq!(r.availability(), Availability::OutOfStock);
+        r.quantity = Some(3);
+        assert_eq!(r.availability(), Availability::InStock);
+        r.quantity = Some(0);
+        r.preorder = Some(PreorderInfo {
+            enabled: true,
+            message: None,
+            limit: Some(10),
+        });
+        assert_eq!(r.availability(), Availability::Preorder);
+        r.quantity = Some(-10);
+        assert_eq!(r.availability(), Availability::OutOfStock);
+        r.tracking = Tracking::Status;
+        r.in_stock = Some(true);
+        assert_eq!(r.availability(), Availability::InStock);
+    }
+
+    #[test]
+    fn tenant_ids_are_plain() {
+        assert!(TenantId::parse("demo").is_some());
+        assert!(TenantId::parse("acme-eu_1.x").is_some());
+        assert!(TenantId::parse("a#b").is_none());
+        assert!(TenantId::parse("").is_none());
+    }
+}

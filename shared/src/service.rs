@@ -1,0 +1,505 @@
+//! The one request flow every dialect uses: canonical items -> resolve -> write -> per-item
+//! outcomes. Dialects translate into [`UpdateItem`]s and render the outcomes back.
+
+use std::collections::HashMap;
+
+use futures::{StreamExt, stream};
+
+use crate::catalog::Variant;
+use crate::identifiers::Identifier;
+use crate::ledger::{self, Command, RecordKey, Version};
+use crate::model::{InventoryRecord, StockUpdate, TenantId};
+use crate::resolve::{KeySet, LocationError, LocationRef, Lookup, ResolveError};
+use crate::store::{CatalogStore, Created, Deadline, InventoryStore, StoreError, WriteFailure};
+
+/// How many create-only writes or record reads are in flight at once.
+const PER_ITEM_CONCURRENCY: usize = 16;
+
+/// One update as a dialect asks for it.
+#[derive(Clone, Debug)]
+pub struct UpdateItem {
+    pub identifier: Identifier,
+    pub location: LocationRef,
+    pub update: StockUpdate,
+}
+
+/// Why one item was not stored.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum ItemFailure {
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    #[error("variant {variant_id} does not belong to product {product_id}")]
+    WrongProduct {
+        variant_id: String,
+        product_id: String,
+    },
+    #[error("preorder is not supported for digital or subscription products")]
+    PreorderNotAllowed,
+    #[error("an inventory item already exists for this variant and location")]
+    AlreadyExists,
+    #[error(transparent)]
+    Write(#[from] WriteFailure),
+    #[error("the data store is unavailable")]
+    Unavailable,
+}
+
+/// An item that resolved: what will be written where.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub variant: Variant,
+    pub location_id: String,
+    pub update: StockUpdate,
+}
+
+/// A request after the catalog pass: per item, its target or why it has none.
+#[derive(Debug)]
+pub struct Plan {
+    pub items: Vec<Result<Target, ItemFailure>>,
+    pub lookup: Lookup,
+}
+
+/// Resolves every item of a request with one catalog pass. `extra` adds keys the dialect
+/// needs checked in the same pass (an account, say).
+pub async fn plan<C: CatalogStore>(
+    catalog: &C,
+    tenant: &TenantId,
+    items: Vec<UpdateItem>,
+    extra: impl FnOnce(&mut KeySet),
+    deadline: Deadline,
+) -> Result<Plan, StoreError> {
+    let mut keys = KeySet::new();
+    for item in &items {
+        keys.identifier(&item.identifier);
+        keys.location(&item.location);
+    }
+    extra(&mut keys);
+    let lookup = keys.lookup(catalog, tenant, deadline).await?;
+    let items = items
+        .into_iter()
+        .map(|item| {
+            let variant = lookup.variant(&item.identifier)?.clone();
+            let location_id = lookup.location(&item.location)?;
+            Ok(Target {
+                variant,
+                location_id,
+                update: item.update,
+            })
+        })
+        .collect();
+    Ok(Plan { items, lookup })
+}
+
+/// What was stored for one item.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub variant: Variant,
+    pub location_id: String,
+    pub version: Version,
+}
+
+/// Writes the resolved items of a plan. Items for the same record are merged in request
+/// order (later fields win) into one command, so a batch never holds one key twice; each
+/// item then shares its record's outcome. Unresolved items keep their failure.
+pub async fn commit<S: InventoryStore>(
+    store: &S,
+    tenant: &TenantId,
+    items: Vec<Result<Target, ItemFailure>>,
+    deadline: Deadline,
+) -> Vec<Result<Stored, ItemFailure>> {
+    let version = Version::now();
+    let mut commands: Vec<Command> = Vec::new();
+    let mut slot_of: HashMap<RecordKey, usize> = HashMap::new();
+    // For every item: the command it joined, or its failure.
+    let mut joined: Vec<Result<(usize, Variant), ItemFailure>> = Vec::with_capacity(items.len());
+    for item in items {
+        joined.push(item.map(|target| {
+            let key = RecordKey {
+                tenant: tenant.clone(),
+                variant_id: target.variant.variant_id.clone(),
+                location_id: target.location_id,
+            };
+            let slot = *slot_of.entry(key.clone()).or_insert_with(|| {
+                commands.push(Command {
+                    key,
+                    product_id: target.variant.product_id.clone(),
+                    version: version.clone(),
+                    update: StockUpdate::default(),
+                });
+                commands.len() - 1
+            });
+            commands[slot].update.merge(target.update);
+            (slot, target.variant)
+        }));
+    }
+    // One request, one version: its commands touch distinct records, so keys stay unique.
+    let outcomes = if commands.is_empty() {
+        Vec::new()
+    } else {
+        store.append(&commands, deadline).await
+    };
+    joined
+        .into_iter()
+        .map(|item| {
+            let (slot, variant) = item?;
+            let outcome = outcomes
+                .get(slot)
+                .copied()
+                .unwrap_or(Err(WriteFailure::Unavailable));
+            outcome.map_err(ItemFailure::Write)?;
+            Ok(Stored {
+                variant,
+                location_id: commands[slot].key.location_id.clone(),
+                version: version.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A create-only item (Wix): the variant must belong to the product.
+#[derive(Clone, Debug)]
+pub struct CreateItem {
+    pub variant_id: String,
+    pub product_id: String,
+    pub location: LocationRef,
+    pub update: StockUpdate,
+}
+
+/// Creates records that must not exist yet. A second create of the same record in the same
+/// request fails like one from another request would.
+pub async fn create<S: CatalogStore + InventoryStore>(
+    store: &S,
+    tenant: &TenantId,
+    items: Vec<CreateItem>,
+    deadline: Deadline,
+) -> Result<Vec<Result<(Variant, InventoryRecord), ItemFailure>>, StoreError> {
+    let mut keys = KeySet::new();
+    let identifiers: Vec<Identifier> = items
+        .iter()
+        .map(|i| Identifier::VariantId(i.variant_id.clone()))
+        .collect();
+    identifiers.iter().for_each(|i| keys.identifier(i));
+    items.iter().for_each(|i| keys.location(&i.location));
+    let lookup = keys.lookup(store, tenant, deadline).await?;
+
+    let version = Version::now();
+    let mut seen = std::collections::HashSet::new();
+    let prepared: Vec<Result<(RecordKey, Variant, StockUpdate), ItemFailure>> = items
+        .into_iter()
+        .zip(&identifiers)
+        .map(|(item, identifier)| {
+            let variant = lookup.variant(identifier)?.clone();
+            if variant.product_id != item.product_id {
+                return Err(ItemFailure::WrongProduct {
+                    variant_id: item.variant_id,
+                    product_id: item.product_id,
+                });
+            }
+            if item.update.preorder.as_ref().is_some_and(|p| p.enabled)
+                && !variant.allows_preorder()
+            {
+                return Err(ItemFailure::PreorderNotAllowed);
+            }
+            let key = RecordKey {
+                tenant: tenant.clone(),
+                variant_id: variant.variant_id.clone(),
+                location_id: lookup.location(&item.location)?,
+            };
+            if !seen.insert(key.clone()) {
+                return Err(ItemFailure::AlreadyExists);
+            }
+            Ok((key, variant, item.update))
+        })
+        .collect();
+
+    let results = stream::iter(prepared)
+        .map(|item| {
+            let version = &version;
+            async move {
+                let (key, variant, update) = item?;
+                let snapshot = ledger::created(&key, &variant.product_id, version, &update);
+                match store.create(&key, &snapshot, deadline).await {
+                    Ok(Created::Created(record)) => Ok((variant, *record)),
+                    Ok(Created::AlreadyExists) => Err(ItemFailure::AlreadyExists),
+                    Err(StoreError::Deadline) => Err(ItemFailure::Write(WriteFailure::Deadline)),
+                    Err(StoreError::Unavailable(_)) => Err(ItemFailure::Unavailable),
+                    Err(e) => {
+                        tracing::error!(error = %e, source = ?std::error::Error::source(&e), "create failed");
+                        Err(ItemFailure::Write(WriteFailure::Rejected))
+                    }
+                }
+            }
+        })
+        .buffered(PER_ITEM_CONCURRENCY)
+        .collect()
+        .await;
+    Ok(results)
+}
+
+/// Records of resolved variants, at the locations asked for (all when `None`).
+pub async fn read<S: InventoryStore>(
+    store: &S,
+    tenant: &TenantId,
+    variants: &[Variant],
+    locations: Option<&[String]>,
+    deadline: Deadline,
+) -> Result<HashMap<String, Vec<InventoryRecord>>, StoreError> {
+    let mut distinct: Vec<&Variant> = variants.iter().collect();
+    distinct.sort_by(|a, b| a.variant_id.cmp(&b.variant_id));
+    distinct.dedup_by(|a, b| a.variant_id == b.variant_id);
+    let fetched: Vec<Result<(String, Vec<InventoryRecord>), StoreError>> = stream::iter(distinct)
+        .map(|v| async move {
+            let mut records = store
+                .records(tenant, &v.variant_id, &v.product_id, deadline)
+                .await?;
+            if let Some(wanted) = locations {
+                records.retain(|r| wanted.contains(&r.location_id));
+            }
+            records.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+            Ok((v.variant_id.clone(), records))
+        })
+        .buffer_unordered(PER_ITEM_CONCURRENCY)
+        .collect()
+        .await;
+    fetched.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CatalogEntry, Location, TenantSettings};
+    use crate::identifiers::{CatalogKey, KeyKind};
+    use crate::model::Restriction;
+    use crate::store::memory::MemoryStore;
+    use std::time::Duration;
+
+    fn tenant() -> TenantId {
+        TenantId::parse("t").unwrap()
+    }
+
+    fn deadline() -> Deadline {
+        Deadline::after(Duration::from_secs(5))
+    }
+
+    fn store() -> MemoryStore {
+        let s = MemoryStore::new();
+        let v = Variant {
+            variant_id: "V1".into(),
+            product_id: "P1".into(),
+            sku: Some("S1".into()),
+            ..Default::default()
+        };
+        s.put_catalog(
+            &tenant(),
+            CatalogKey::new(KeyKind::Variant, "V1"),
+            CatalogEntry::Variants(vec![v.clone()]),
+        );
+        s.put_catalog(
+            &tenant(),
+            CatalogKey::new(KeyKind::Sku, "S1"),
+            CatalogEntry::Variants(vec![v]),
+        );
+        for id in ["L1", "L2"] {
+            s.put_catalog(
+                &tenant(),
+                CatalogKey::new(KeyKind::Location, id),
+                CatalogEntry::Location(Location {
+                    id: id.into(),
+                    default: id == "L1",
+                    name: None,
+                }),
+            );
+        }
+        s.put_catalog(
+            &tenant(),
+            CatalogKey::tenant(),
+            CatalogEntry::Tenant(TenantSettings {
+                default_location: Some("L1".into()),
+            }),
+        );
+        s
+    }
+
+    fn item(id: Identifier, loc: LocationRef, update: StockUpdate) -> UpdateItem {
+        UpdateItem {
+            identifier: id,
+            location: loc,
+            update,
+        }
+    }
+
+    async fn run(s: &MemoryStore, items: Vec<UpdateItem>) -> Vec<Result<Stored, ItemFailure>> {
+        let plan = plan(s, &tenant(), items, |_| {}, deadline()).await.unwrap();
+        commit(s, &tenant(), plan.items, deadline()).await
+    }
+
+    async fn record(s: &MemoryStore, loc: &str) -> InventoryRecord {
+        let v = Variant {
+            variant_id: "V1".into(),
+            product_id: "P1".into(),
+            ..Default::default()
+        };
+        let mut all = read(s, &tenant(), &[v], Some(&[loc.to_owned()]), deadline())
+            .await
+            .unwrap();
+        all.remove("V1").unwrap().pop().unwrap()
+    }
+
+    #[tokio::test]
+    async fn duplicates_merge_in_request_order_into_one_command() {
+        let s = store();
+        let out = run(
+            &s,
+            vec![
+                item(
+                    Identifier::Sku("S1".into()),
+                    LocationRef::Default,
+                    StockUpdate {
+                        on_hand: Some(1),
+                        backorder: Some(5),
+                        ..Default::default()
+                    },
+                ),
+                item(
+                    Identifier::VariantId("V1".into()),
+                    LocationRef::Id("L1".into()),
+                    StockUpdate {
+                        on_hand: Some(2),
+                        ..Default::default()
+                    },
+                ),
+                item(
+                    Identifier::Sku("nope".into()),
+                    LocationRef::Default,
+                    StockUpdate {
+                        on_hand: Some(3),
+                        ..Default::default()
+                    },
+                ),
+            ],
+        )
+        .await;
+        assert!(out[0].is_ok() && out[1].is_ok());
+        assert_eq!(
+            out[2].as_ref().unwrap_err(),
+            &ItemFailure::Resolve(ResolveError::NotFound)
+        );
+        assert_eq!(s.command_count(), 1);
+        let r = record(&s, "L1").await;
+        assert_eq!((r.quantity, r.backorder, r.revision), (Some(2), Some(5), 1));
+    }
+
+    #[tokio::test]
+    async fn a_partial_update_never_erases_other_fields() {
+        let s = store();
+        let v1 = || Identifier::VariantId("V1".into());
+        run(
+            &s,
+            vec![item(
+                v1(),
+                LocationRef::Id("L2".into()),
+                StockUpdate {
+                    on_hand: Some(7),
+                    restriction: Some(Some(Restriction::Discontinued)),
+                    ..Default::default()
+                },
+            )],
+        )
+        .await;
+        run(
+            &s,
+            vec![item(
+                v1(),
+                LocationRef::Id("L2".into()),
+                StockUpdate {
+                    backorder: Some(3),
+                    ..Default::default()
+                },
+            )],
+        )
+        .await;
+        let r = record(&s, "L2").await;
+        assert_eq!(
+            (r.quantity, r.backorder, r.restrictions),
+            (Some(7), Some(3), Some(Restriction::Discontinued))
+        );
+        assert_eq!(r.revision, 2);
+    }
+
+    #[tokio::test]
+    async fn unknown_locations_and_write_failures_are_per_item() {
+        let s = store();
+        let out = run(
+            &s,
+            vec![item(
+                Identifier::VariantId("V1".into()),
+                LocationRef::Id("999".into()),
+                StockUpdate {
+                    on_hand: Some(1),
+                    ..Default::default()
+                },
+            )],
+        )
+        .await;
+        assert_eq!(
+            out[0].as_ref().unwrap_err(),
+            &ItemFailure::Location(LocationError::Unknown("999".into()))
+        );
+
+        s.fail_writes(Some(WriteFailure::Unprocessed { attempts: 8 }));
+        let out = run(
+            &s,
+            vec![item(
+                Identifier::VariantId("V1".into()),
+                LocationRef::Default,
+                StockUpdate {
+                    on_hand: Some(1),
+                    ..Default::default()
+                },
+            )],
+        )
+        .await;
+        assert_eq!(
+            out[0].as_ref().unwrap_err(),
+            &ItemFailure::Write(WriteFailure::Unprocessed { attempts: 8 })
+        );
+    }
+
+    #[tokio::test]
+    async fn create_is_create_only() {
+        let s = store();
+        let new = |product: &str| CreateItem {
+            variant_id: "V1".into(),
+            product_id: product.into(),
+            location: LocationRef::Default,
+            update: StockUpdate {
+                on_hand: Some(4),
+                ..Default::default()
+            },
+        };
+        let out = create(
+            &s,
+            &tenant(),
+            vec![new("P1"), new("P1"), new("P2")],
+            deadline(),
+        )
+        .await
+        .unwrap();
+        let (_, record) = out[0].as_ref().unwrap();
+        assert_eq!(
+            (
+                record.quantity,
+                record.revision,
+                record.location_id.as_str()
+            ),
+            (Some(4), 1, "L1")
+        );
+        assert_eq!(out[1].as_ref().unwrap_err(), &ItemFailure::AlreadyExists);
+        assert!(matches!(out[2], Err(ItemFailure::WrongProduct { .. })));
+        let again = create(&s, &tenant(), vec![new("P1")], deadline())
+            .await
+            .unwrap();
+        assert_eq!(again[0].as_ref().unwrap_err(), &ItemFailure::AlreadyExists);
+    }
+}

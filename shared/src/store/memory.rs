@@ -1,0 +1,205 @@
+//! An in-memory backend with the same behaviour as the DynamoDB one, for unit tests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::auth::{KeyHash, StoredKey};
+use crate::catalog::CatalogEntry;
+use crate::identifiers::CatalogKey;
+use crate::jobs::Job;
+use crate::ledger::{self, Command, RecordKey, Snapshot, Version};
+use crate::model::{InventoryRecord, TenantId};
+use crate::store::{
+    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
+};
+
+/// What one record holds: an optional snapshot and the commands not folded into it.
+#[derive(Default, Clone)]
+struct Ledger {
+    product_id: String,
+    snapshot: Option<Snapshot>,
+    commands: BTreeMap<Version, Command>,
+}
+
+#[derive(Default)]
+struct State {
+    keys: HashMap<KeyHash, StoredKey>,
+    catalog: HashMap<(TenantId, CatalogKey), CatalogEntry>,
+    ledgers: BTreeMap<RecordKey, Ledger>,
+    jobs: HashMap<(TenantId, String), Job>,
+    /// Test hook: every append fails its items with this.
+    failing_writes: Option<WriteFailure>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panicking test must not poison the others' view of the data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn put_key(&self, key: StoredKey) {
+        self.state().keys.insert(key.hash, key);
+    }
+
+    pub fn put_catalog(&self, tenant: &TenantId, key: CatalogKey, entry: CatalogEntry) {
+        self.state().catalog.insert((tenant.clone(), key), entry);
+    }
+
+    /// Makes every later append fail with `failure` (or succeed again with `None`).
+    pub fn fail_writes(&self, failure: Option<WriteFailure>) {
+        self.state().failing_writes = failure;
+    }
+
+    /// How many commands are stored (not yet compacted) across all records.
+    pub fn command_count(&self) -> usize {
+        self.state()
+            .ledgers
+            .values()
+            .map(|l| l.commands.len())
+            .sum()
+    }
+
+    /// Folds settled commands into snapshots, as the compactor does.
+    pub fn compact(&self, settled_before: i64) {
+        let mut state = self.state();
+        for (key, ledger) in state.ledgers.iter_mut() {
+            let commands: Vec<Command> = ledger.commands.values().cloned().collect();
+            if let Some(c) = ledger::compact(
+                key,
+                &ledger.product_id,
+                ledger.snapshot.clone(),
+                &commands,
+                settled_before,
+            ) {
+                ledger.snapshot = Some(c.snapshot);
+                for v in c.folded {
+                    ledger.commands.remove(&v);
+                }
+            }
+        }
+    }
+}
+
+impl KeyStore for MemoryStore {
+    async fn find_key(
+        &self,
+        hash: &KeyHash,
+        _deadline: Deadline,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        Ok(self.state().keys.get(hash).cloned())
+    }
+}
+
+impl CatalogStore for MemoryStore {
+    async fn lookup(
+        &self,
+        tenant: &TenantId,
+        keys: &[CatalogKey],
+        _deadline: Deadline,
+    ) -> Result<HashMap<CatalogKey, CatalogEntry>, StoreError> {
+        let state = self.state();
+        Ok(keys
+            .iter()
+            .filter_map(|k| {
+                let entry = state.catalog.get(&(tenant.clone(), k.clone()))?;
+                Some((k.clone(), entry.clone()))
+            })
+            .collect())
+    }
+}
+
+impl InventoryStore for MemoryStore {
+    async fn append(
+        &self,
+        commands: &[Command],
+        deadline: Deadline,
+    ) -> Vec<Result<(), WriteFailure>> {
+        let mut state = self.state();
+        if let Some(failure) = state.failing_writes {
+            return vec![Err(failure); commands.len()];
+        }
+        if deadline.passed() {
+            return vec![Err(WriteFailure::Deadline); commands.len()];
+        }
+        for command in commands {
+            let ledger = state.ledgers.entry(command.key.clone()).or_default();
+            ledger.product_id.clone_from(&command.product_id);
+            ledger
+                .commands
+                .insert(command.version.clone(), command.clone());
+        }
+        vec![Ok(()); commands.len()]
+    }
+
+    async fn create(
+        &self,
+        key: &RecordKey,
+        snapshot: &Snapshot,
+        _deadline: Deadline,
+    ) -> Result<Created, StoreError> {
+        let mut state = self.state();
+        let ledger = state.ledgers.entry(key.clone()).or_default();
+        if ledger.snapshot.is_some() || !ledger.commands.is_empty() {
+            return Ok(Created::AlreadyExists);
+        }
+        ledger.product_id.clone_from(&snapshot.record.product_id);
+        ledger.snapshot = Some(snapshot.clone());
+        Ok(Created::Created(Box::new(snapshot.record.clone())))
+    }
+
+    async fn records(
+        &self,
+        tenant: &TenantId,
+        variant_id: &str,
+        product_id: &str,
+        _deadline: Deadline,
+    ) -> Result<Vec<InventoryRecord>, StoreError> {
+        let state = self.state();
+        Ok(state
+            .ledgers
+            .iter()
+            .filter(|(k, _)| &k.tenant == tenant && k.variant_id == variant_id)
+            .filter(|(_, l)| l.snapshot.is_some() || !l.commands.is_empty())
+            .map(|(k, l)| {
+                let commands: Vec<Command> = l.commands.values().cloned().collect();
+                ledger::current(k, product_id, l.snapshot.clone(), &commands)
+            })
+            .collect())
+    }
+}
+
+impl JobStore for MemoryStore {
+    async fn put_job(
+        &self,
+        tenant: &TenantId,
+        job: &Job,
+        _deadline: Deadline,
+    ) -> Result<(), StoreError> {
+        self.state()
+            .jobs
+            .insert((tenant.clone(), job.id.clone()), job.clone());
+        Ok(())
+    }
+
+    async fn job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        _deadline: Deadline,
+    ) -> Result<Option<Job>, StoreError> {
+        Ok(self
+            .state()
+            .jobs
+            .get(&(tenant.clone(), id.to_owned()))
+            .cloned())
+    }
+}

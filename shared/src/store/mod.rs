@@ -1,0 +1,173 @@
+//! The storage capabilities the service needs, as small traits. The DynamoDB adapter and the
+//! in-memory fake both implement them; handlers only see the traits.
+
+pub mod dynamo;
+pub mod memory;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::auth::{KeyHash, StoredKey};
+use crate::catalog::CatalogEntry;
+use crate::identifiers::CatalogKey;
+use crate::jobs::Job;
+use crate::ledger::{Command, RecordKey, Snapshot};
+use crate::model::{InventoryRecord, TenantId};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A store call that failed as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request's time ran out before the store answered.
+    #[error("the request deadline passed before the data store answered")]
+    Deadline,
+    /// Throttling, server errors or connection trouble that outlasted the retries.
+    #[error("the data store is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// The store refused the request itself: a bug or a misconfiguration, never retried.
+    #[error("the data store rejected the request")]
+    Rejected(#[source] BoxError),
+    /// A stored item could not be decoded.
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+}
+
+/// Why one item of a batch write did not land.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum WriteFailure {
+    /// Still unprocessed (throttled) after the last attempt.
+    #[error("not processed after {attempts} attempts")]
+    Unprocessed { attempts: u32 },
+    /// The store could not be reached or kept failing.
+    #[error("the data store is unavailable")]
+    Unavailable,
+    /// The store refused the item itself.
+    #[error("the data store rejected the item")]
+    Rejected,
+    /// The request ran out of time before the item was written.
+    #[error("the request deadline passed before the item was written")]
+    Deadline,
+}
+
+/// Outcome of a create-only write.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Created {
+    Created(Box<InventoryRecord>),
+    AlreadyExists,
+}
+
+/// The point in time by which a request's store work must be done.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    pub fn at(instant: Instant) -> Deadline {
+        Deadline(instant)
+    }
+
+    pub fn after(budget: Duration) -> Deadline {
+        Deadline(Instant::now() + budget)
+    }
+
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+
+    pub fn remaining(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    pub fn passed(self) -> bool {
+        self.remaining().is_zero()
+    }
+
+    /// Whether waiting `wait` still leaves time for another attempt.
+    pub fn allows(self, wait: Duration) -> bool {
+        Instant::now() + wait < self.0
+    }
+
+    /// Runs `work`, or gives up with [`StoreError::Deadline`] when time runs out.
+    pub async fn run<T>(
+        self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout_at(self.0, work)
+            .await
+            .unwrap_or(Err(StoreError::Deadline))
+    }
+}
+
+/// API keys by hash.
+pub trait KeyStore: Send + Sync {
+    fn find_key(
+        &self,
+        hash: &KeyHash,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Option<StoredKey>, StoreError>> + Send;
+}
+
+/// Catalog entries by key, many at a time.
+pub trait CatalogStore: Send + Sync {
+    /// Entries for the keys that exist; missing keys are simply absent from the map.
+    fn lookup(
+        &self,
+        tenant: &TenantId,
+        keys: &[CatalogKey],
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<HashMap<CatalogKey, CatalogEntry>, StoreError>> + Send;
+}
+
+/// The inventory ledger.
+pub trait InventoryStore: Send + Sync {
+    /// Appends commands, at most one per record (the caller merges duplicates). The result
+    /// has one entry per command, in order: stored, or why not.
+    fn append(
+        &self,
+        commands: &[Command],
+        deadline: Deadline,
+    ) -> impl Future<Output = Vec<Result<(), WriteFailure>>> + Send;
+
+    /// Stores `snapshot` as a brand-new record, unless the record already exists, also when
+    /// another create races this one.
+    fn create(
+        &self,
+        key: &RecordKey,
+        snapshot: &Snapshot,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Created, StoreError>> + Send;
+
+    /// The current records of a variant, at every location it has stock.
+    fn records(
+        &self,
+        tenant: &TenantId,
+        variant_id: &str,
+        product_id: &str,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Vec<InventoryRecord>, StoreError>> + Send;
+}
+
+/// Bulk-insert job records.
+pub trait JobStore: Send + Sync {
+    fn put_job(
+        &self,
+        tenant: &TenantId,
+        job: &Job,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Option<Job>, StoreError>> + Send;
+}
+
+/// Everything a function needs from storage.
+pub trait Backend: KeyStore + CatalogStore + InventoryStore + JobStore + 'static {}
+
+impl<T: KeyStore + CatalogStore + InventoryStore + JobStore + 'static> Backend for T {}

@@ -1,0 +1,111 @@
+//! Structured logs and per-request metrics.
+//!
+//! Logs are JSON lines through `tracing`; every line inside a request carries the Lambda
+//! request id (from the request span). Metrics are one CloudWatch Embedded Metric Format line
+//! per request, so CloudWatch turns them into metrics without any agent or code.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use serde_json::json;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the JSON log subscriber. `RUST_LOG` overrides the default level.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(true)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Counters of one request.
+#[derive(Default, Debug)]
+pub struct RequestMetrics {
+    pub items_received: AtomicU64,
+    pub items_stored: AtomicU64,
+    pub items_failed: AtomicU64,
+    /// Requests sent to DynamoDB, SDK retries included.
+    pub dynamodb_calls: AtomicU64,
+    /// Of those, retries: by the SDK (errors) or by us (unprocessed items or keys).
+    pub dynamodb_retries: AtomicU64,
+}
+
+/// A snapshot of the counters, for logs, responses and tests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Counts {
+    pub items_received: u64,
+    pub items_stored: u64,
+    pub items_failed: u64,
+    pub dynamodb_calls: u64,
+    pub dynamodb_retries: u64,
+}
+
+impl RequestMetrics {
+    pub fn counts(&self) -> Counts {
+        Counts {
+            items_received: self.items_received.load(Relaxed),
+            items_stored: self.items_stored.load(Relaxed),
+            items_failed: self.items_failed.load(Relaxed),
+            dynamodb_calls: self.dynamodb_calls.load(Relaxed),
+            dynamodb_retries: self.dynamodb_retries.load(Relaxed),
+        }
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Arc<RequestMetrics>;
+}
+
+/// Runs `work` with `metrics` as the current request's counters. Store code running inside
+/// (in the same task) counts into it.
+pub async fn scope<F: Future>(metrics: Arc<RequestMetrics>, work: F) -> F::Output {
+    CURRENT.scope(metrics, work).await
+}
+
+/// Adds to a counter of the current request; outside a request it does nothing.
+pub fn add(counter: fn(&RequestMetrics) -> &AtomicU64, n: u64) {
+    let _ = CURRENT.try_with(|m| counter(m).fetch_add(n, Relaxed));
+}
+
+/// Writes one Embedded Metric Format line for a finished request.
+pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, counts: Counts) {
+    let line = json!({
+        "_aws": {
+            "Timestamp": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as u64,
+            "CloudWatchMetrics": [{
+                "Namespace": "InventoryService",
+                "Dimensions": [["Function"]],
+                "Metrics": [
+                    {"Name": "ItemsReceived", "Unit": "Count"},
+                    {"Name": "ItemsStored", "Unit": "Count"},
+                    {"Name": "ItemsFailed", "Unit": "Count"},
+                    {"Name": "DynamoDbCalls", "Unit": "Count"},
+                    {"Name": "DynamoDbRetries", "Unit": "Count"},
+                    {"Name": "Duration", "Unit": "Milliseconds"}
+                ]
+            }]
+        },
+        "Function": function,
+        "requestId": request_id,
+        "StatusCode": status,
+        "ItemsReceived": counts.items_received,
+        "ItemsStored": counts.items_stored,
+        "ItemsFailed": counts.items_failed,
+        "DynamoDbCalls": counts.dynamodb_calls,
+        "DynamoDbRetries": counts.dynamodb_retries,
+        "Duration": duration.as_secs_f64() * 1000.0,
+    });
+    // EMF must be its own line on stdout, outside the log formatter.
+    println!("{line}");
+}
