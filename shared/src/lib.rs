@@ -13,7 +13,14 @@ pub mod jobs;
 pub mod ledger;
 pub mod model;
 pub mod resolve;
+pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod validate;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+// Functions build and run requests through the same `lambda_http` the core was built with.
+pub use lambda_http;

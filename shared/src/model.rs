@@ -34,6 +34,17 @@ impl std::fmt::Display for TenantId {
 /// Microseconds since the Unix epoch.
 pub type Micros = i64;
 
+/// `2020-11-02T22:26:10.175Z`: UTC with milliseconds, the form the vendor documents show.
+pub fn rfc3339(at: Micros) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
 /// A stock restriction, as Crux spells them on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub enum Restriction {
@@ -301,6 +312,12 @@ mod tests {
         r.tracking = Tracking::Status;
         r.in_stock = Some(true);
         assert_eq!(r.availability(), Availability::InStock);
+    }
+
+    #[test]
+    fn timestamps_render_like_the_documents() {
+        assert_eq!(rfc3339(1_604_355_970_175_123), "2020-11-02T22:26:10.175Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

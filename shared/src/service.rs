@@ -11,6 +11,7 @@ use crate::ledger::{self, Command, RecordKey, Version};
 use crate::model::{InventoryRecord, StockUpdate, TenantId};
 use crate::resolve::{KeySet, LocationError, LocationRef, Lookup, ResolveError};
 use crate::store::{CatalogStore, Created, Deadline, InventoryStore, StoreError, WriteFailure};
+use crate::telemetry;
 
 /// How many create-only writes or record reads are in flight at once.
 const PER_ITEM_CONCURRENCY: usize = 16;
@@ -139,7 +140,7 @@ pub async fn commit<S: InventoryStore>(
     } else {
         store.append(&commands, deadline).await
     };
-    joined
+    let results: Vec<Result<Stored, ItemFailure>> = joined
         .into_iter()
         .map(|item| {
             let (slot, variant) = item?;
@@ -154,7 +155,11 @@ pub async fn commit<S: InventoryStore>(
                 version: version.clone(),
             })
         })
-        .collect()
+        .collect();
+    let stored = results.iter().filter(|r| r.is_ok()).count();
+    telemetry::stored(stored);
+    telemetry::failed(results.len() - stored);
+    results
 }
 
 /// A create-only item (Wix): the variant must belong to the product.
@@ -232,8 +237,11 @@ pub async fn create<S: CatalogStore + InventoryStore>(
             }
         })
         .buffered(PER_ITEM_CONCURRENCY)
-        .collect()
+        .collect::<Vec<_>>()
         .await;
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    telemetry::stored(created);
+    telemetry::failed(results.len() - created);
     Ok(results)
 }
 

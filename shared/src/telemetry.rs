@@ -75,6 +75,21 @@ pub fn add(counter: fn(&RequestMetrics) -> &AtomicU64, n: u64) {
     let _ = CURRENT.try_with(|m| counter(m).fetch_add(n, Relaxed));
 }
 
+/// Items a request carried.
+pub fn received(n: usize) {
+    add(|m| &m.items_received, n as u64);
+}
+
+/// Items stored.
+pub fn stored(n: usize) {
+    add(|m| &m.items_stored, n as u64);
+}
+
+/// Items reported as failed.
+pub fn failed(n: usize) {
+    add(|m| &m.items_failed, n as u64);
+}
+
 /// Writes one Embedded Metric Format line for a finished request.
 pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, counts: Counts) {
     let line = json!({

@@ -15,7 +15,8 @@ pub struct Gtin([u8; 14]);
 /// Which forms a field accepts: each dialect field names one family.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum GtinForm {
-    /// `upc` / `upca`: UPC-A (12 digits) or zero-suppressed UPC-E (8 digits).
+    /// `upc` / `upca`: UPC-A (12 digits) or zero-suppressed UPC-E (8 digits). The 13- and
+    /// 14-digit forms of the same number are accepted too, as clients often send them there.
     Upc,
     /// `ean13`: EAN-13 (ISBN-13 included).
     Ean13,
@@ -67,7 +68,7 @@ impl Gtin {
         }
         let digits = compact.as_bytes();
         match (form, len) {
-            (GtinForm::Upc, 12) | (GtinForm::Ean13, 13) | (GtinForm::Gtin14, 14) => {
+            (GtinForm::Upc, 12..=14) | (GtinForm::Ean13, 13) | (GtinForm::Gtin14, 14) => {
                 verified(digits)
             }
             (GtinForm::Upc, 8) => from_upce(digits),
@@ -95,7 +96,7 @@ impl Gtin {
 impl GtinForm {
     fn expected_lengths(self) -> &'static str {
         match self {
-            GtinForm::Upc => "12 (UPC-A) or 8 (UPC-E)",
+            GtinForm::Upc => "12 (UPC-A), 8 (UPC-E), 13 or 14",
             GtinForm::Ean13 => "13",
             GtinForm::Gtin14 => "14",
             GtinForm::Isbn => "13 (ISBN-13) or 10 (ISBN-10)",

@@ -9,6 +9,7 @@ use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::ledger::{self, Command, RecordKey, Snapshot, Version};
 use crate::model::{InventoryRecord, TenantId};
+use crate::seed::{SeedError, SeedFile};
 use crate::store::{
     CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
 };
@@ -52,6 +53,33 @@ impl MemoryStore {
 
     pub fn put_catalog(&self, tenant: &TenantId, key: CatalogKey, entry: CatalogEntry) {
         self.state().catalog.insert((tenant.clone(), key), entry);
+    }
+
+    /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
+    pub fn seed(&self, file: &SeedFile) {
+        let mut state = self.state();
+        let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
+            keys.into_iter()
+                .filter_map(|k| state.catalog.get(&k).cloned().map(|e| (k, e)))
+                .collect::<HashMap<_, _>>()
+        };
+        let mut existing = stored(&state, file.keys_to_read());
+        let old = stored(&state, file.old_alias_keys(&existing));
+        existing.extend(old);
+        let plan = file.plan(&existing);
+        for key in plan.keys {
+            state.keys.insert(key.hash, key);
+        }
+        for (tenant, key, entry) in plan.catalog {
+            state.catalog.insert((tenant, key), entry);
+        }
+    }
+
+    /// A store loaded with a seed file's text.
+    pub fn seeded(text: &str) -> Result<Self, SeedError> {
+        let store = MemoryStore::new();
+        store.seed(&SeedFile::parse(text)?);
+        Ok(store)
     }
 
     /// Makes every later append fail with `failure` (or succeed again with `None`).

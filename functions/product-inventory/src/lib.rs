@@ -1,0 +1,184 @@
+//! `POST /api/product/inventory` (document 004): sets the stock of one product at one store.
+//!
+//! The product is named by `upc`, or by `sku` + `size` + `width`; `store` and `quantity` are
+//! required. Errors are `{"error": "..."}`, as the vendor's clients expect.
+
+use inventory_core::auth::{KeyScheme, Scope};
+use inventory_core::http::{self, App, Ctx, Dialect, Endpoint, Rejection, Reply};
+use inventory_core::identifiers::{GtinForm, Identifier};
+use inventory_core::lambda_http::Request;
+use inventory_core::lambda_http::http::StatusCode;
+use inventory_core::model::{StockUpdate, rfc3339};
+use inventory_core::resolve::{LocationError, LocationRef, ResolveError};
+use inventory_core::service::{self, ItemFailure, UpdateItem};
+use inventory_core::store::{Backend, WriteFailure};
+use inventory_core::telemetry;
+use inventory_core::validate::{FieldError, Fields};
+use serde::Serialize;
+use serde_json::Value;
+
+pub struct ProductInventory;
+
+/// `{"error": "..."}` bodies; `Authorization: Bearer KEY`.
+pub struct ErrorField;
+
+impl Dialect for ErrorField {
+    const KEY_SCHEME: KeyScheme = KeyScheme::Bearer { x_api_key: false };
+
+    fn error_body(rejection: &Rejection) -> Value {
+        serde_json::json!({ "error": rejection.message })
+    }
+}
+
+impl Endpoint for ProductInventory {
+    const NAME: &'static str = "product-inventory";
+    const SCOPE: Scope = Scope::InventoryWrite;
+    type Dialect = ErrorField;
+
+    async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
+        let body = http::json_body(&req)?;
+        telemetry::received(1);
+        let request = parse(&body).map_err(|e| {
+            telemetry::failed(1);
+            Rejection::invalid(e.to_string())
+        })?;
+        let item = UpdateItem {
+            identifier: request.identifier.clone(),
+            location: LocationRef::Id(request.store.clone()),
+            update: StockUpdate {
+                on_hand: Some(request.quantity),
+                ..Default::default()
+            },
+        };
+        let tenant = &cx.principal.tenant;
+        let plan = service::plan(&app.store, tenant, vec![item], |_| {}, cx.deadline).await?;
+        let outcome = service::commit(&app.store, tenant, plan.items, cx.deadline).await;
+        let stored = match outcome.into_iter().next() {
+            Some(Ok(stored)) => stored,
+            Some(Err(failure)) => return Err(rejection(&request, failure)),
+            None => return Err(Rejection::unavailable()),
+        };
+        Reply::ok(&Saved {
+            message: "Inventory updated",
+            upc: request.upc(),
+            sku: stored.variant.sku.as_deref(),
+            size: stored.variant.size.as_deref(),
+            width: stored.variant.width.as_deref(),
+            store: &request.store,
+            quantity: request.quantity,
+            variant_id: &stored.variant.variant_id,
+            product_id: &stored.variant.product_id,
+            updated_at: rfc3339(stored.version.micros()),
+        })
+    }
+}
+
+/// The request, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateRequest {
+    pub identifier: Identifier,
+    pub store: String,
+    pub quantity: i64,
+}
+
+impl UpdateRequest {
+    fn upc(&self) -> Option<&str> {
+        match &self.identifier {
+            Identifier::Gtin { raw, .. } => Some(raw),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the body. Required fields are checked in the order the document lists them, so
+/// the first missing one is the one reported.
+pub fn parse(body: &Value) -> Result<UpdateRequest, FieldError> {
+    let mut f = Fields::of(body, "Request body")?;
+    let identifier = match f.id("upc")? {
+        Some(upc) => {
+            // A upc request names the product fully; lookup fields beside it are refused
+            // rather than silently ignored.
+            for field in ["sku", "size", "width"] {
+                if f.has(field) {
+                    return Err(FieldError::new(
+                        field,
+                        inventory_core::validate::Problem::Unknown,
+                    ));
+                }
+            }
+            Identifier::Gtin {
+                form: GtinForm::Upc,
+                raw: upc,
+            }
+        }
+        None => {
+            let sku = f.id("sku")?.ok_or_else(|| FieldError::missing("sku"))?;
+            let size = f.id("size")?.ok_or_else(|| FieldError::missing("size"))?;
+            let width = f.id("width")?.ok_or_else(|| FieldError::missing("width"))?;
+            Identifier::SkuSizeWidth { sku, size, width }
+        }
+    };
+    let store = f.id("store")?.ok_or_else(|| FieldError::missing("store"))?;
+    let quantity = f
+        .quantity("quantity")?
+        .ok_or_else(|| FieldError::missing("quantity"))?;
+    f.finish()?;
+    Ok(UpdateRequest {
+        identifier,
+        store,
+        quantity,
+    })
+}
+
+fn rejection(request: &UpdateRequest, failure: ItemFailure) -> Rejection {
+    match failure {
+        ItemFailure::Resolve(ResolveError::Invalid(e)) => {
+            Rejection::invalid(format!("Invalid {e}"))
+        }
+        ItemFailure::Resolve(ResolveError::NotFound) => {
+            Rejection::not_found(format!("Product not found: {}", request.identifier))
+        }
+        ItemFailure::Resolve(ResolveError::Ambiguous(ids)) => Rejection::invalid(format!(
+            "Ambiguous product: {} matches variants {}",
+            request.identifier,
+            ids.join(", ")
+        ))
+        .with_status(StatusCode::CONFLICT),
+        ItemFailure::Location(LocationError::Unknown(store)) => {
+            Rejection::not_found(format!("Store not found: {store}"))
+        }
+        ItemFailure::Location(LocationError::NoDefault) => {
+            Rejection::not_found(format!("Store not found: {}", request.store))
+        }
+        ItemFailure::Write(WriteFailure::Rejected) => {
+            Rejection::internal("write rejected", &WriteFailure::Rejected)
+        }
+        // Nothing was stored; the client can safely send the same request again.
+        other => {
+            tracing::warn!(failure = %other, "inventory not saved");
+            Rejection::unavailable()
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Saved<'a> {
+    message: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upc: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sku: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    width: Option<&'a str>,
+    store: &'a str,
+    quantity: i64,
+    variant_id: &'a str,
+    product_id: &'a str,
+    updated_at: String,
+}
+
+#[cfg(test)]
+mod tests;

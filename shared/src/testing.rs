@@ -1,0 +1,76 @@
+//! Test helpers for the functions: build `lambda_http` requests the way API Gateway hands
+//! them over, and run them through an endpoint against a memory store seeded with the demo
+//! file that the local stack also uses.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+use serde_json::Value;
+
+use crate::http::{App, Endpoint, serve};
+use crate::store::memory::MemoryStore;
+
+/// The committed demo seed file.
+pub const DEMO_SEED: &str = include_str!("../../tests/fixtures/demo.json");
+
+/// Keys from the demo file.
+pub const DEMO_KEY: &str = "local-demo-key";
+pub const DEMO_READ_ONLY_KEY: &str = "local-demo-read-only";
+pub const DEMO_WRITE_ONLY_KEY: &str = "local-demo-write-only";
+pub const CRUX_DOCUMENT_KEY: &str = "1083e3ec5c40b36fd663ba925bc8d864061463e2";
+pub const OTHER_TENANT_KEY: &str = "acme-local-key";
+
+/// An app over a memory store loaded with the demo file.
+pub fn demo_app() -> App<MemoryStore> {
+    App::new(MemoryStore::seeded(DEMO_SEED).expect("the demo seed file is valid"))
+}
+
+/// A request as API Gateway would deliver it: method, path with query, headers and body.
+pub fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).expect("a valid method"))
+        .uri(format!("https://api.example.com{uri}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let body = if body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(body.to_owned())
+    };
+    let req = builder.body(body).expect("a valid request");
+    let query: std::collections::HashMap<String, Vec<String>> = uri
+        .split_once('?')
+        .map(|(_, q)| {
+            let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
+            for pair in q.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                map.entry(k.to_owned()).or_default().push(v.to_owned());
+            }
+            map
+        })
+        .unwrap_or_default();
+    req.with_query_string_parameters(query)
+        .with_request_context(RequestContext::ApiGatewayV2(Default::default()))
+}
+
+/// Adds path parameters, as the API Gateway route template would.
+pub fn with_path(req: Request, params: &[(&str, &str)]) -> Request {
+    let map: std::collections::HashMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    req.with_path_parameters(map)
+}
+
+/// Runs `req` through endpoint `E`; returns the status and the JSON body.
+pub async fn call<E: Endpoint>(app: &App<MemoryStore>, req: Request) -> (StatusCode, Value) {
+    let response = serve::<E, _>(app, req).await;
+    let status = response.status();
+    let body: Value = match response.body() {
+        Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+        _ => Value::Null,
+    };
+    (status, body)
+}
