@@ -300,16 +300,18 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
     E::handle(app, &cx, req).await
 }
 
-/// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin.
+/// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin. An
+/// invocation never starts after its deadline on Lambda; a missing or past one (direct
+/// calls, local emulators) gets the default budget.
 fn deadline_of(epoch_ms: u64) -> Deadline {
-    if epoch_ms == 0 {
-        return Deadline::after(DEFAULT_BUDGET);
-    }
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis() as u64;
-    let remaining = Duration::from_millis(epoch_ms.saturating_sub(now_ms));
+    if epoch_ms <= now_ms {
+        return Deadline::after(DEFAULT_BUDGET);
+    }
+    let remaining = Duration::from_millis(epoch_ms - now_ms);
     Deadline::after(remaining.saturating_sub(DEADLINE_MARGIN))
 }
 
@@ -378,14 +380,14 @@ fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Res
 }
 
 /// Runs an endpoint as a Lambda function: init once (logs, store from the environment),
-/// then serve every invocation.
+/// then serve every invocation, several at once where Lambda allows it.
 pub async fn run<E: Endpoint>() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let store = crate::store::dynamo::DynamoStore::from_env().await?;
-    let app = App::new(store);
-    let app = &app;
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(serve::<E, _>(app, req).await)
+    let app = Arc::new(App::new(store));
+    lambda_http::run_concurrent(lambda_http::service_fn(move |req| {
+        let app = app.clone();
+        async move { Ok::<_, std::convert::Infallible>(serve::<E, _>(&app, req).await) }
     }))
     .await
 }

@@ -145,6 +145,41 @@ impl DynamoStore {
         .await
     }
 
+    /// The (tenant, variant) of every record partition in the inventory table, optionally
+    /// of one tenant only. A full scan: for the admin tool, not for request paths.
+    pub async fn record_partitions(
+        &self,
+        tenant: Option<&TenantId>,
+    ) -> Result<Vec<(TenantId, String)>, StoreError> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(self.table(Table::Inventory))
+                .projection_expression("pk, variantId")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in page.items.unwrap_or_default() {
+                let pk = items::string(&item, PK).unwrap_or_default();
+                let variant = items::string(&item, "variantId").unwrap_or_default();
+                let owner = pk.split_once('#').and_then(|(t, _)| TenantId::parse(t));
+                if let Some(owner) = owner
+                    && tenant.is_none_or(|t| *t == owner)
+                {
+                    found.insert((owner, variant));
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found.into_iter().collect()),
+            }
+        }
+    }
+
     /// Every ledger item of one variant's partition, page by page.
     async fn partition(
         &self,

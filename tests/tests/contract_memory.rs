@@ -1,0 +1,49 @@
+//! The storage contract against the in-memory fake.
+
+use inventory_core::store::memory::MemoryStore;
+use inventory_tests::contract;
+
+#[tokio::test]
+async fn partial_updates_never_erase_other_fields() {
+    contract::partial_updates_never_erase_other_fields(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_of_different_fields_both_survive() {
+    contract::concurrent_updates_of_different_fields_both_survive(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn duplicates_in_a_request_are_merged_into_one_write() {
+    contract::duplicates_in_a_request_are_merged_into_one_write(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn every_identifier_scheme_resolves_in_one_pass() {
+    contract::every_identifier_scheme_resolves_in_one_pass(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn lookups_beyond_a_hundred_keys_are_batched() {
+    contract::lookups_beyond_a_hundred_keys_are_batched(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn a_thousand_items_are_all_stored_in_slices_of_25() {
+    contract::a_thousand_items_are_all_stored_in_slices_of_25(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn create_is_create_only_even_when_racing() {
+    contract::create_is_create_only_even_when_racing(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn compaction_keeps_every_record_as_it_was() {
+    contract::compaction_keeps_every_record_as_it_was(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn jobs_and_keys_belong_to_their_tenant() {
+    contract::jobs_and_keys_belong_to_their_tenant(&MemoryStore::new()).await;
+}

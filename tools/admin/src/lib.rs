@@ -1,0 +1,94 @@
+//! What `inventory-admin` does, as functions the integration tests call too.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use inventory_core::catalog::CatalogEntry;
+use inventory_core::identifiers::CatalogKey;
+use inventory_core::ledger::now_micros;
+use inventory_core::model::{InventoryRecord, TenantId};
+use inventory_core::seed::SeedFile;
+use inventory_core::store::dynamo::{DynamoStore, Table, items};
+use inventory_core::store::{CatalogStore, Deadline, InventoryStore, StoreError};
+
+/// What a seed run wrote.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub tenants: usize,
+    pub keys: usize,
+    pub catalog_items: usize,
+}
+
+/// Loads a checked seed file: reads what the catalog holds for its identifiers, merges, and
+/// writes keys and catalog entries. Every write is a whole-item put, so running it again
+/// (after a failure half-way, say) converges on the same state.
+pub async fn seed(store: &DynamoStore, file: &SeedFile) -> Result<SeedReport, StoreError> {
+    let mut existing = read_catalog(store, file.keys_to_read()).await?;
+    let old = read_catalog(store, file.old_alias_keys(&existing)).await?;
+    existing.extend(old);
+    let plan = file.plan(&existing);
+
+    let key_items = plan
+        .keys
+        .iter()
+        .map(items::key_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    let catalog_items = plan
+        .catalog
+        .iter()
+        .map(|(tenant, key, entry)| items::catalog_item(tenant, key, entry))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = SeedReport {
+        tenants: file.tenants.len(),
+        keys: key_items.len(),
+        catalog_items: catalog_items.len(),
+    };
+    store.put_items(Table::ApiKeys, key_items).await?;
+    store.put_items(Table::Catalog, catalog_items).await?;
+    Ok(report)
+}
+
+async fn read_catalog(
+    store: &DynamoStore,
+    keys: Vec<(TenantId, CatalogKey)>,
+) -> Result<HashMap<(TenantId, CatalogKey), CatalogEntry>, StoreError> {
+    let mut by_tenant: BTreeMap<TenantId, Vec<CatalogKey>> = BTreeMap::new();
+    for (tenant, key) in keys {
+        by_tenant.entry(tenant).or_default().push(key);
+    }
+    let mut found = HashMap::new();
+    for (tenant, keys) in by_tenant {
+        let deadline = Deadline::after(Duration::from_secs(300));
+        for (key, entry) in store.lookup(&tenant, &keys, deadline).await? {
+            found.insert((tenant.clone(), key), entry);
+        }
+    }
+    Ok(found)
+}
+
+/// Folds commands older than `settle` into snapshots, for one tenant or all. Returns how
+/// many commands were folded.
+pub async fn compact(
+    store: &DynamoStore,
+    tenant: Option<&TenantId>,
+    settle: Duration,
+) -> Result<usize, StoreError> {
+    let settled_before = now_micros() - settle.as_micros() as i64;
+    let mut folded = 0;
+    for (tenant, variant) in store.record_partitions(tenant).await? {
+        folded += store
+            .compact_variant(&tenant, &variant, settled_before)
+            .await?;
+    }
+    Ok(folded)
+}
+
+/// The current records of one variant, at every location.
+pub async fn stock(
+    store: &DynamoStore,
+    tenant: &TenantId,
+    variant_id: &str,
+) -> Result<Vec<InventoryRecord>, StoreError> {
+    let deadline = Deadline::after(Duration::from_secs(60));
+    store.records(tenant, variant_id, "", deadline).await
+}
