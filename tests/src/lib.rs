@@ -48,7 +48,8 @@ pub fn unique(prefix: &str) -> String {
 /// tenant id and key.
 pub fn private_demo() -> (String, String) {
     let suffix = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let mut file: Value = serde_json::from_str(inventory_core::testing::DEMO_SEED).expect("demo seed");
+    let mut file: Value =
+        serde_json::from_str(inventory_core::testing::DEMO_SEED).expect("demo seed");
     for tenant in file["tenants"].as_array_mut().expect("tenants") {
         let id = format!("{}-{suffix}", tenant["id"].as_str().expect("id"));
         tenant["id"] = Value::String(id);
@@ -100,7 +101,13 @@ impl Api {
     }
 
     /// Sends `body` verbatim (it need not be valid JSON) with the given headers.
-    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, self.url(path));
         for (name, value) in headers {
@@ -114,7 +121,12 @@ impl Api {
         let headers = response.headers().clone();
         let text = response.text().await.expect("a response body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// POSTs JSON text with `Content-Type: application/json` and an Authorization header.
@@ -122,7 +134,10 @@ impl Api {
         self.send(
             "POST",
             path,
-            &[("content-type", "application/json"), ("authorization", authorization)],
+            &[
+                ("content-type", "application/json"),
+                ("authorization", authorization),
+            ],
             body,
         )
         .await

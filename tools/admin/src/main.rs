@@ -88,7 +88,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| chain(&e))?;
             for table in Table::ALL {
                 let name = store.tables().name(table);
-                let state = if created.contains(&name) { "created" } else { "exists" };
+                let state = if created.contains(&name) {
+                    "created"
+                } else {
+                    "exists"
+                };
                 println!("{name}: {state}");
             }
         }
@@ -96,30 +100,54 @@ async fn run(cli: Cli) -> Result<(), String> {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let seed = SeedFile::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-            let report = inventory_admin::seed(&store, &seed).await.map_err(|e| chain(&e))?;
+            let report = inventory_admin::seed(&store, &seed)
+                .await
+                .map_err(|e| chain(&e))?;
             println!(
                 "seeded {} tenant(s): {} API key(s), {} catalog item(s)",
                 report.tenants, report.keys, report.catalog_items
             );
         }
-        Command::CreateKey { tenant: t, scopes, name } => {
+        Command::CreateKey {
+            tenant: t,
+            scopes,
+            name,
+        } => {
             let tenant = tenant(&t)?;
             let scopes = scopes
                 .iter()
                 .map(|s| Scope::parse(s).ok_or_else(|| format!("unknown scope {s:?}")))
                 .collect::<Result<Vec<_>, _>>()?;
             let key = generate_key();
-            let stored = StoredKey { hash: KeyHash::of(&key), tenant, scopes, name };
+            let stored = StoredKey {
+                hash: KeyHash::of(&key),
+                tenant,
+                scopes,
+                name,
+            };
             let item = items::key_item(&stored).map_err(|e| chain(&e))?;
-            store.put_items(Table::ApiKeys, vec![item]).await.map_err(|e| chain(&e))?;
-            println!("{key}");
-            eprintln!("key id {} stored hashed; this is the only time the key is shown", stored.hash.key_id());
-        }
-        Command::Compact { tenant: t, settle_seconds } => {
-            let tenant = t.as_deref().map(tenant).transpose()?;
-            let folded = inventory_admin::compact(&store, tenant.as_ref(), Duration::from_secs(settle_seconds))
+            store
+                .put_items(Table::ApiKeys, vec![item])
                 .await
                 .map_err(|e| chain(&e))?;
+            println!("{key}");
+            eprintln!(
+                "key id {} stored hashed; this is the only time the key is shown",
+                stored.hash.key_id()
+            );
+        }
+        Command::Compact {
+            tenant: t,
+            settle_seconds,
+        } => {
+            let tenant = t.as_deref().map(tenant).transpose()?;
+            let folded = inventory_admin::compact(
+                &store,
+                tenant.as_ref(),
+                Duration::from_secs(settle_seconds),
+            )
+            .await
+            .map_err(|e| chain(&e))?;
             println!("folded {folded} command(s) into snapshots");
         }
         Command::Stock { tenant: t, variant } => {
