@@ -51,6 +51,8 @@ pub struct Rejection {
     pub kind: Kind,
     pub message: String,
     pub code: Option<ErrorCode>,
+    /// Structured detail a dialect renders in its own way (Wix field violations, say).
+    pub detail: Option<Box<Value>>,
 }
 
 impl Rejection {
@@ -60,6 +62,7 @@ impl Rejection {
             kind,
             message: message.into(),
             code: None,
+            detail: None,
         }
     }
 
@@ -74,6 +77,11 @@ impl Rejection {
 
     pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = Some(code);
+        self
+    }
+
+    pub fn with_detail(mut self, detail: Value) -> Self {
+        self.detail = Some(Box::new(detail));
         self
     }
 
@@ -324,20 +332,38 @@ fn body_len(req: &Request) -> usize {
     }
 }
 
-/// The request body as JSON. Malformed JSON is a 400 whose message says where it broke.
-pub fn json_body(req: &Request) -> Result<Value, Rejection> {
+/// Why a body is not usable JSON.
+#[derive(Debug)]
+pub enum BodyError {
+    Empty,
+    Malformed(serde_json::Error),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::Empty => f.write_str("Request body is empty: a JSON body is required"),
+            BodyError::Malformed(e) => write!(f, "Request body is not valid JSON: {e}"),
+        }
+    }
+}
+
+/// The request body parsed as JSON, for dialects that word the failure themselves.
+pub fn parse_json(req: &Request) -> Result<Value, BodyError> {
     let bytes: &[u8] = match req.body() {
         Body::Text(t) => t.as_bytes(),
         Body::Binary(b) => b,
         _ => &[],
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Rejection::invalid(
-            "Request body is empty: a JSON body is required",
-        ));
+        return Err(BodyError::Empty);
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| Rejection::invalid(format!("Request body is not valid JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(BodyError::Malformed)
+}
+
+/// The request body as JSON. Malformed JSON is a 400 whose message says where it broke.
+pub fn json_body(req: &Request) -> Result<Value, Rejection> {
+    parse_json(req).map_err(|e| Rejection::invalid(e.to_string()))
 }
 
 /// The one mapping from a handler's result to an HTTP response.

@@ -72,6 +72,19 @@ pub struct RecordKey {
     pub location_id: String,
 }
 
+impl RecordKey {
+    /// A stable id for the record, the same on every read: a name-based UUID of its key.
+    pub fn id(&self) -> uuid::Uuid {
+        const NAMESPACE: uuid::Uuid =
+            uuid::Uuid::from_u128(0x6f1e_2b9a_4c3d_4e5f_9a8b_7c6d_5e4f_3a2b);
+        let name = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.tenant, self.variant_id, self.location_id
+        );
+        uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes())
+    }
+}
+
 /// One stored update of one record.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Command {

@@ -46,6 +46,71 @@ pub enum ItemFailure {
     Unavailable,
 }
 
+impl ItemFailure {
+    /// Whether the store, not the item, is to blame: sending it again later may succeed.
+    pub fn is_store_failure(&self) -> bool {
+        matches!(self, ItemFailure::Write(_) | ItemFailure::Unavailable)
+    }
+}
+
+/// True when nothing was stored and the store is why: the request as a whole is then
+/// "unavailable, retry" rather than a list of per-item failures.
+pub fn store_failed_all<T>(outcomes: &[Result<T, ItemFailure>]) -> bool {
+    !outcomes.is_empty()
+        && outcomes.iter().all(Result::is_err)
+        && outcomes
+            .iter()
+            .any(|o| o.as_ref().is_err_and(ItemFailure::is_store_failure))
+}
+
+/// Keeps request order while only the valid elements of a request go through the core:
+/// each element is either a position among the valid items, or the dialect's own error.
+#[derive(Debug)]
+pub struct Slots<E> {
+    slots: Vec<Result<usize, E>>,
+}
+
+/// Splits parsed elements into the valid items and their slots. Counts the request's
+/// items (received, and failed for the invalid ones) into the request metrics.
+pub fn split<T, E>(parsed: impl IntoIterator<Item = Result<T, E>>) -> (Vec<T>, Slots<E>) {
+    let mut items = Vec::new();
+    let slots: Vec<Result<usize, E>> = parsed
+        .into_iter()
+        .map(|p| {
+            p.map(|item| {
+                items.push(item);
+                items.len() - 1
+            })
+        })
+        .collect();
+    telemetry::received(slots.len());
+    telemetry::failed(slots.len() - items.len());
+    (items, Slots { slots })
+}
+
+impl<E> Slots<E> {
+    /// Puts the outcomes of the valid items back in request order, rendering each element
+    /// from its outcome or its parse error. `render` gets the element's request index.
+    pub fn join<O, R>(
+        self,
+        outcomes: Vec<O>,
+        mut render: impl FnMut(usize, Result<O, E>) -> R,
+    ) -> Vec<R> {
+        let mut outcomes: Vec<Option<O>> = outcomes.into_iter().map(Some).collect();
+        self.slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, slot)| {
+                let outcome = match slot {
+                    Ok(valid) => Ok(outcomes.get_mut(valid)?.take()?),
+                    Err(e) => Err(e),
+                };
+                Some(render(i, outcome))
+            })
+            .collect()
+    }
+}
+
 /// An item that resolved: what will be written where.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -171,14 +236,23 @@ pub struct CreateItem {
     pub update: StockUpdate,
 }
 
-/// Creates records that must not exist yet. A second create of the same record in the same
-/// request fails like one from another request would.
-pub async fn create<S: CatalogStore + InventoryStore>(
+/// A create-only item after the catalog pass.
+#[derive(Clone, Debug)]
+pub struct PlannedCreate {
+    pub key: RecordKey,
+    pub variant: Variant,
+    pub update: StockUpdate,
+}
+
+/// Resolves create-only items in one catalog pass and checks what the catalog decides
+/// (the variant's product, whether preorder is allowed). A second create of the same record
+/// in one request fails like one from another request would.
+pub async fn plan_create<S: CatalogStore>(
     store: &S,
     tenant: &TenantId,
     items: Vec<CreateItem>,
     deadline: Deadline,
-) -> Result<Vec<Result<(Variant, InventoryRecord), ItemFailure>>, StoreError> {
+) -> Result<Vec<Result<PlannedCreate, ItemFailure>>, StoreError> {
     let mut keys = KeySet::new();
     let identifiers: Vec<Identifier> = items
         .iter()
@@ -188,9 +262,8 @@ pub async fn create<S: CatalogStore + InventoryStore>(
     items.iter().for_each(|i| keys.location(&i.location));
     let lookup = keys.lookup(store, tenant, deadline).await?;
 
-    let version = Version::now();
     let mut seen = std::collections::HashSet::new();
-    let prepared: Vec<Result<(RecordKey, Variant, StockUpdate), ItemFailure>> = items
+    Ok(items
         .into_iter()
         .zip(&identifiers)
         .map(|(item, identifier)| {
@@ -214,15 +287,27 @@ pub async fn create<S: CatalogStore + InventoryStore>(
             if !seen.insert(key.clone()) {
                 return Err(ItemFailure::AlreadyExists);
             }
-            Ok((key, variant, item.update))
+            Ok(PlannedCreate {
+                key,
+                variant,
+                update: item.update,
+            })
         })
-        .collect();
+        .collect())
+}
 
-    let results = stream::iter(prepared)
+/// Creates the planned records, each only if it does not exist yet (also under races).
+pub async fn commit_create<S: InventoryStore>(
+    store: &S,
+    planned: Vec<Result<PlannedCreate, ItemFailure>>,
+    deadline: Deadline,
+) -> Vec<Result<(Variant, InventoryRecord), ItemFailure>> {
+    let version = Version::now();
+    let results = stream::iter(planned)
         .map(|item| {
             let version = &version;
             async move {
-                let (key, variant, update) = item?;
+                let PlannedCreate { key, variant, update } = item?;
                 let snapshot = ledger::created(&key, &variant.product_id, version, &update);
                 match store.create(&key, &snapshot, deadline).await {
                     Ok(Created::Created(record)) => Ok((variant, *record)),
@@ -242,7 +327,18 @@ pub async fn create<S: CatalogStore + InventoryStore>(
     let created = results.iter().filter(|r| r.is_ok()).count();
     telemetry::stored(created);
     telemetry::failed(results.len() - created);
-    Ok(results)
+    results
+}
+
+/// Plans and commits create-only items in one go.
+pub async fn create<S: CatalogStore + InventoryStore>(
+    store: &S,
+    tenant: &TenantId,
+    items: Vec<CreateItem>,
+    deadline: Deadline,
+) -> Result<Vec<Result<(Variant, InventoryRecord), ItemFailure>>, StoreError> {
+    let planned = plan_create(store, tenant, items, deadline).await?;
+    Ok(commit_create(store, planned, deadline).await)
 }
 
 /// Records of resolved variants, at the locations asked for (all when `None`).

@@ -1,0 +1,474 @@
+//! `POST /stores/v3/bulk/inventory-items/create` (document 002, Wix Stores catalog v3).
+//!
+//! Creates inventory items that must not exist yet: one per (variant, location), the
+//! location defaulting to the tenant's default one. Each item tracks either a `quantity` or
+//! an `inStock` flag, and may carry `preorderInfo`. Results come back per item in request
+//! order with `itemMetadata`, and the full entity when `returnEntity` is true.
+//!
+//! Request-level errors use Wix's error shape: `{"message", "details": {"applicationError":
+//! {"code", "description", "data"}}}`, or `details.validationError.fieldViolations` for
+//! malformed requests. The three documented application errors reject the whole request
+//! with their documented status before anything is written.
+
+use inventory_core::auth::{KeyScheme, Scope};
+use inventory_core::catalog::Variant;
+use inventory_core::http::{self, App, Ctx, Dialect, Endpoint, ErrorCode, Rejection, Reply};
+use inventory_core::lambda_http::Request;
+use inventory_core::lambda_http::http::StatusCode;
+use inventory_core::ledger::RecordKey;
+use inventory_core::model::{
+    DEFAULT_PREORDER_LIMIT, InventoryRecord, PreorderInfo, StockUpdate, Tracking, rfc3339,
+};
+use inventory_core::resolve::{LocationError, LocationRef, ResolveError};
+use inventory_core::service::{self, CreateItem, ItemFailure};
+use inventory_core::store::Backend;
+use inventory_core::validate::{FieldError, Fields, Problem};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// Most items accepted in one call.
+pub const MAX_ITEMS: usize = 1000;
+
+pub struct BulkCreateInventoryItems;
+
+/// Wix's error shape; the key is the bare `Authorization` header.
+pub struct WixErrors;
+
+impl Dialect for WixErrors {
+    const KEY_SCHEME: KeyScheme = KeyScheme::Bare;
+
+    fn error_body(rejection: &Rejection) -> Value {
+        let details = match (&rejection.code, &rejection.detail) {
+            (_, Some(violations)) => {
+                json!({ "validationError": { "fieldViolations": violations } })
+            }
+            (Some(ErrorCode::Text(code)), None) => json!({
+                "applicationError": {
+                    "code": code,
+                    "description": rejection.message,
+                    "data": {},
+                }
+            }),
+            _ => json!({}),
+        };
+        json!({ "message": rejection.message, "details": details })
+    }
+}
+
+/// The documented application errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DocumentedError {
+    NegativeQuantity,
+    PreorderLimitUntracked,
+    PreorderValidation,
+}
+
+impl DocumentedError {
+    fn rejection(self, index: usize) -> Rejection {
+        let (status, code, description) = match self {
+            DocumentedError::NegativeQuantity => (
+                StatusCode::BAD_REQUEST,
+                "REQUESTED_QUANTITY_MUST_BE_NON_NEGATIVE",
+                "Tracked inventory creation attempted with negative `quantity`. Quantity must be non-negative.",
+            ),
+            DocumentedError::PreorderLimitUntracked => (
+                StatusCode::BAD_REQUEST,
+                "PREORDER_LIMIT_NOT_SUPPORTED_FOR_UNTRACKED_INVENTORY",
+                "Preorder limit set for untracked inventory. Preorder limits are only supported for tracked inventory.",
+            ),
+            DocumentedError::PreorderValidation => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "PRE_ORDER_VALIDATION",
+                "Preorder enabled for a digital product or subscription product. Preorder isn't supported for these product types.",
+            ),
+        };
+        Rejection::invalid(format!("inventoryItems[{index}]: {description}"))
+            .with_status(status)
+            .with_code(ErrorCode::Text(code))
+    }
+}
+
+impl Endpoint for BulkCreateInventoryItems {
+    const NAME: &'static str = "wix-inventory-create";
+    const SCOPE: Scope = Scope::InventoryWrite;
+    type Dialect = WixErrors;
+
+    async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
+        let body = http::json_body(&req)?;
+        let request = parse(&body)?;
+        let count = request.items.len();
+        // Items are all valid here (or the request was refused): every one is "received".
+        let (items, _) = service::split(request.items.into_iter().map(Ok::<_, ()>));
+        let tenant = &cx.principal.tenant;
+        let planned = service::plan_create(&app.store, tenant, items, cx.deadline).await?;
+        if let Some(index) = planned
+            .iter()
+            .position(|p| matches!(p, Err(ItemFailure::PreorderNotAllowed)))
+        {
+            return Err(DocumentedError::PreorderValidation.rejection(index));
+        }
+        let keys: Vec<Option<RecordKey>> = planned
+            .iter()
+            .map(|p| p.as_ref().ok().map(|p| p.key.clone()))
+            .collect();
+        let outcomes = service::commit_create(&app.store, planned, cx.deadline).await;
+        if service::store_failed_all(&outcomes) {
+            return Err(Rejection::unavailable().with_code(ErrorCode::Text("UNAVAILABLE")));
+        }
+
+        let mut successes = 0;
+        let results: Vec<ItemResult> = outcomes
+            .into_iter()
+            .zip(keys)
+            .enumerate()
+            .map(|(index, (outcome, key))| match outcome {
+                Ok((variant, record)) => {
+                    successes += 1;
+                    let key = key.expect("a created item was planned");
+                    ItemResult {
+                        item_metadata: ItemMetadata {
+                            id: Some(key.id().to_string()),
+                            original_index: index,
+                            success: true,
+                            error: None,
+                        },
+                        item: request
+                            .return_entity
+                            .then(|| entity(&key, &variant, &record)),
+                    }
+                }
+                Err(failure) => ItemResult {
+                    item_metadata: ItemMetadata {
+                        id: key.map(|k| k.id().to_string()),
+                        original_index: index,
+                        success: false,
+                        error: Some(item_error(&failure)),
+                    },
+                    item: None,
+                },
+            })
+            .collect();
+        Reply::ok(&json!({
+            "results": results,
+            "bulkActionMetadata": {
+                "totalSuccesses": successes,
+                "totalFailures": count - successes,
+                "undetailedFailures": 0,
+            }
+        }))
+    }
+}
+
+struct CreateRequest {
+    items: Vec<CreateItem>,
+    return_entity: bool,
+}
+
+/// A field violation in Wix's words.
+fn violation(field: String, description: String, rule: &str) -> Value {
+    json!({ "field": field, "description": description, "violatedRule": rule })
+}
+
+fn violation_of(prefix: &str, e: &FieldError) -> Value {
+    let rule = match e.problem {
+        Problem::Missing | Problem::Empty => "REQUIRED_FIELD",
+        Problem::Unknown => "UNKNOWN_FIELD",
+        Problem::NotInteger
+        | Problem::NotString
+        | Problem::NotBoolean
+        | Problem::NotObject
+        | Problem::NotArray => "FORMAT",
+        _ => "OTHER",
+    };
+    violation(format!("{prefix}{}", e.field), e.to_string(), rule)
+}
+
+/// Reads the whole request. Field violations of every item are collected into one 400;
+/// the documented application errors are checked next, in item order.
+fn parse(body: &Value) -> Result<CreateRequest, Rejection> {
+    let mut violations = Vec::new();
+    let mut f = Fields::of(body, "request").map_err(|e| invalid(vec![violation_of("", &e)]))?;
+    let return_entity = f.boolean("returnEntity").unwrap_or_else(|e| {
+        violations.push(violation_of("", &e));
+        None
+    });
+    let elements: &[Value] = match f.value("inventoryItems") {
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            violations.push(violation(
+                "inventoryItems".into(),
+                "inventoryItems must be an array".into(),
+                "FORMAT",
+            ));
+            &[]
+        }
+        None => {
+            violations.push(violation(
+                "inventoryItems".into(),
+                "Missing required field: inventoryItems".into(),
+                "REQUIRED_FIELD",
+            ));
+            &[]
+        }
+    };
+    if let Err(e) = f.finish() {
+        violations.push(violation_of("", &e));
+    }
+    if elements.is_empty() && violations.is_empty() {
+        violations.push(violation(
+            "inventoryItems".into(),
+            "inventoryItems must not be empty".into(),
+            "MIN_ITEMS",
+        ));
+    }
+    if elements.len() > MAX_ITEMS {
+        violations.push(violation(
+            "inventoryItems".into(),
+            format!("inventoryItems must have at most {MAX_ITEMS} items"),
+            "MAX_ITEMS",
+        ));
+    }
+    let mut items = Vec::with_capacity(elements.len());
+    let mut documented: Option<(usize, DocumentedError)> = None;
+    if violations.is_empty() {
+        for (index, element) in elements.iter().enumerate() {
+            match parse_item(element, index) {
+                Ok((item, problem)) => {
+                    if let (None, Some(problem)) = (documented, problem) {
+                        documented = Some((index, problem));
+                    }
+                    items.push(item);
+                }
+                Err(mut item_violations) => violations.append(&mut item_violations),
+            }
+        }
+    }
+    if !violations.is_empty() {
+        return Err(invalid(violations));
+    }
+    if let Some((index, problem)) = documented {
+        return Err(problem.rejection(index));
+    }
+    Ok(CreateRequest {
+        items,
+        return_entity: return_entity.unwrap_or(false),
+    })
+}
+
+fn invalid(violations: Vec<Value>) -> Rejection {
+    let first = violations
+        .first()
+        .and_then(|v| v["description"].as_str())
+        .unwrap_or("invalid request")
+        .to_owned();
+    let field = violations
+        .first()
+        .and_then(|v| v["field"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    Rejection::invalid(format!("{field}: {first}")).with_detail(Value::Array(violations))
+}
+
+/// Collects the field violations of one item instead of stopping at the first.
+struct Violations {
+    prefix: String,
+    found: Vec<Value>,
+}
+
+impl Violations {
+    fn take<T>(&mut self, read: Result<Option<T>, FieldError>) -> Option<T> {
+        read.unwrap_or_else(|e| {
+            self.add(&e);
+            None
+        })
+    }
+
+    fn add(&mut self, e: &FieldError) {
+        self.found.push(violation_of(&self.prefix, e));
+    }
+}
+
+/// One item: the create, and a documented error it commits, if any.
+fn parse_item(
+    element: &Value,
+    index: usize,
+) -> Result<(CreateItem, Option<DocumentedError>), Vec<Value>> {
+    let mut v = Violations {
+        prefix: format!("inventoryItems[{index}]."),
+        found: Vec::new(),
+    };
+    let mut f = Fields::of(element, "item").map_err(|e| {
+        v.add(&e);
+        std::mem::take(&mut v.found)
+    })?;
+    let variant_id = v.take(f.string_id("variantId"));
+    let product_id = v.take(f.string_id("productId"));
+    let location_id = v.take(f.string_id("locationId"));
+    // Exactly one tracking field, judged by presence so a mistyped one is reported once.
+    let tracking_given = (f.has("quantity"), f.has("inStock"));
+    let quantity = v.take(f.integer("quantity"));
+    let in_stock = v.take(f.boolean("inStock"));
+    let preorder = match v.take(f.object("preorderInfo")) {
+        Some(mut p) => {
+            let enabled = v.take(p.boolean("enabled"));
+            let message = v.take(p.text("message"));
+            let limit = v.take(p.quantity("limit"));
+            v.take(p.finish().map(|()| None::<()>));
+            Some(PreorderInfo {
+                enabled: enabled.unwrap_or(false),
+                message: message.map(str::to_owned),
+                limit,
+            })
+        }
+        None => None,
+    };
+    // Extended fields are accepted (Wix apps send them) and not stored.
+    v.take(f.object("extendedFields").map(|_| None::<()>));
+    v.take(f.finish().map(|()| None::<()>));
+    for (given, field) in [
+        (variant_id.is_some(), "variantId"),
+        (product_id.is_some(), "productId"),
+    ] {
+        if !given
+            && !v
+                .found
+                .iter()
+                .any(|x| x["field"] == format!("{}{field}", v.prefix))
+        {
+            v.add(&FieldError::missing(field));
+        }
+    }
+    match tracking_given {
+        (false, false) => v.found.push(violation(
+            format!("{}quantity", v.prefix),
+            "One of quantity or inStock is required".into(),
+            "ONE_OF",
+        )),
+        (true, true) => v.found.push(violation(
+            format!("{}inStock", v.prefix),
+            "Only one of quantity or inStock may be set".into(),
+            "ONE_OF",
+        )),
+        _ => {}
+    }
+    let (Some(variant_id), Some(product_id), true) = (variant_id, product_id, v.found.is_empty())
+    else {
+        return Err(v.found);
+    };
+    let documented = match (quantity, &preorder) {
+        (Some(q), _) if q < 0 => Some(DocumentedError::NegativeQuantity),
+        (None, Some(p)) if p.limit.is_some() => Some(DocumentedError::PreorderLimitUntracked),
+        _ => None,
+    };
+    let item = CreateItem {
+        variant_id,
+        product_id,
+        location: location_id.map_or(LocationRef::Default, LocationRef::Id),
+        update: StockUpdate {
+            on_hand: quantity,
+            in_stock,
+            preorder,
+            ..Default::default()
+        },
+    };
+    Ok((item, documented))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemResult {
+    item_metadata: ItemMetadata,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    original_index: usize,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Value>,
+}
+
+fn item_error(failure: &ItemFailure) -> Value {
+    let (code, description) = match failure {
+        ItemFailure::Resolve(ResolveError::NotFound | ResolveError::Ambiguous(_)) => {
+            ("VARIANT_NOT_FOUND", "Variant not found".to_owned())
+        }
+        ItemFailure::Resolve(ResolveError::Invalid(e)) => {
+            ("VARIANT_NOT_FOUND", format!("Invalid {e}"))
+        }
+        ItemFailure::WrongProduct { .. } => ("VARIANT_NOT_IN_PRODUCT", failure.to_string()),
+        ItemFailure::Location(LocationError::Unknown(id)) => {
+            ("LOCATION_NOT_FOUND", format!("Location {id} not found"))
+        }
+        ItemFailure::Location(LocationError::NoDefault) => (
+            "LOCATION_NOT_FOUND",
+            "The store has no default location".to_owned(),
+        ),
+        ItemFailure::AlreadyExists => (
+            "INVENTORY_ITEM_ALREADY_EXISTS",
+            "An inventory item already exists for this variant and location".to_owned(),
+        ),
+        other => (
+            "SAVE_FAILED",
+            format!("Inventory item was not saved ({other}); retry"),
+        ),
+    };
+    json!({ "code": code, "description": description, "data": {} })
+}
+
+/// The full inventory item, as `returnEntity: true` returns it.
+fn entity(key: &RecordKey, variant: &Variant, record: &InventoryRecord) -> Value {
+    let tracked = record.tracking == Tracking::Quantity;
+    let mut item = json!({
+        "id": key.id().to_string(),
+        "revision": record.revision.to_string(),
+        "createdDate": rfc3339(record.created_at),
+        "updatedDate": rfc3339(record.updated_at),
+        "variantId": record.variant_id,
+        "locationId": record.location_id,
+        "productId": record.product_id,
+        "trackQuantity": tracked,
+        "availabilityStatus": record.availability(),
+        "preorderInfo": preorder_info(record, tracked),
+        "product": {
+            "name": variant.name,
+            "directCategoryIds": [],
+            "variantName": variant.variant_name,
+            "variantSku": variant.sku,
+            "variantVisible": variant.visible,
+        },
+    });
+    if tracked {
+        item["quantity"] = json!(record.quantity.unwrap_or(0));
+    } else {
+        item["inStock"] = json!(record.in_stock.unwrap_or(false));
+    }
+    item
+}
+
+fn preorder_info(record: &InventoryRecord, tracked: bool) -> Value {
+    let p = record.preorder.clone().unwrap_or(PreorderInfo {
+        enabled: false,
+        message: None,
+        limit: None,
+    });
+    let mut info = json!({ "enabled": p.enabled });
+    if let Some(message) = p.message {
+        info["message"] = json!(message);
+    }
+    if tracked {
+        let limit = p.limit.unwrap_or(DEFAULT_PREORDER_LIMIT);
+        info["limit"] = json!(limit);
+        info["counter"] = json!(0);
+        info["quantity"] = json!(limit);
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests;
