@@ -349,19 +349,24 @@ pub async fn read<S: InventoryStore>(
     locations: Option<&[String]>,
     deadline: Deadline,
 ) -> Result<HashMap<String, Vec<InventoryRecord>>, StoreError> {
-    let mut distinct: Vec<&Variant> = variants.iter().collect();
-    distinct.sort_by(|a, b| a.variant_id.cmp(&b.variant_id));
-    distinct.dedup_by(|a, b| a.variant_id == b.variant_id);
+    // Owned (variant, product) pairs: the per-item futures must not borrow from the stream,
+    // or the request future stops being `Send`.
+    let mut distinct: Vec<(String, String)> = variants
+        .iter()
+        .map(|v| (v.variant_id.clone(), v.product_id.clone()))
+        .collect();
+    distinct.sort();
+    distinct.dedup_by(|a, b| a.0 == b.0);
     let fetched: Vec<Result<(String, Vec<InventoryRecord>), StoreError>> = stream::iter(distinct)
-        .map(|v| async move {
+        .map(|(variant_id, product_id)| async move {
             let mut records = store
-                .records(tenant, &v.variant_id, &v.product_id, deadline)
+                .records(tenant, &variant_id, &product_id, deadline)
                 .await?;
             if let Some(wanted) = locations {
                 records.retain(|r| wanted.contains(&r.location_id));
             }
             records.sort_by(|a, b| a.location_id.cmp(&b.location_id));
-            Ok((v.variant_id.clone(), records))
+            Ok((variant_id, records))
         })
         .buffer_unordered(PER_ITEM_CONCURRENCY)
         .collect()

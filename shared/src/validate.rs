@@ -35,6 +35,8 @@ pub enum Problem {
     NotDate,
     Unknown,
     NotOneOf(&'static [&'static str]),
+    /// Anything else, as a phrase completing "{field} ...".
+    Invalid(&'static str),
 }
 
 impl fmt::Display for FieldError {
@@ -54,6 +56,7 @@ impl fmt::Display for FieldError {
             Problem::ControlCharacter => write!(f, "{field} contains a control character"),
             Problem::NotDate => write!(f, "{field} must be a date (YYYY-MM-DD)"),
             Problem::Unknown => write!(f, "Unknown field: {field}"),
+            Problem::Invalid(why) => write!(f, "{field} {why}"),
             Problem::NotOneOf(allowed) => {
                 write!(f, "{field} must be one of: {}", allowed.join(", "))
             }

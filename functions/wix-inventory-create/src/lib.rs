@@ -22,6 +22,7 @@ use inventory_core::model::{
 use inventory_core::resolve::{LocationError, LocationRef, ResolveError};
 use inventory_core::service::{self, CreateItem, ItemFailure};
 use inventory_core::store::Backend;
+use inventory_core::telemetry;
 use inventory_core::validate::{FieldError, Fields, Problem};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -97,8 +98,8 @@ impl Endpoint for BulkCreateInventoryItems {
         let body = http::json_body(&req)?;
         let request = parse(&body)?;
         let count = request.items.len();
-        // Items are all valid here (or the request was refused): every one is "received".
-        let (items, _) = service::split(request.items.into_iter().map(Ok::<_, ()>));
+        telemetry::received(count);
+        let items = request.items;
         let tenant = &cx.principal.tenant;
         let planned = service::plan_create(&app.store, tenant, items, cx.deadline).await?;
         if let Some(index) = planned

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), inventory_core::lambda_http::Error> {
+    inventory_core::http::run::<bulk_insert::BulkInsertJob>().await
+}
