@@ -46,18 +46,26 @@ wait_http() {
   return 1
 }
 
-PIDS=()
+# Each service runs in its own session, so stopping it stops everything it started (cargo
+# lambda watch starts one process per function instance, each in its own process group).
+SESSIONS=()
+
+start_service() {
+  local log=$1; shift
+  setsid "$@" > "$log" 2>&1 &
+  SESSIONS+=($!)
+}
+
 stop_all() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    # Each service runs in its own process group: stop the whole group, children included.
-    kill -INT -- "-$pid" 2>/dev/null || true
+  local sid
+  for sid in "${SESSIONS[@]}"; do
+    pkill -TERM -s "$sid" 2>/dev/null || true
   done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
+  for sid in "${SESSIONS[@]}"; do
+    for _ in $(seq 50); do pgrep -s "$sid" >/dev/null || break; sleep 0.1; done
+    pkill -KILL -s "$sid" 2>/dev/null || true
   done
-  PIDS=()
+  SESSIONS=()
 }
 
 # The local AWS settings: any region and dummy credentials satisfy a local endpoint.
@@ -77,9 +85,8 @@ start_dynamodb() {
     return
   fi
   mkdir -p "$RUNTIME"
-  setsid dynalite --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
-    > "$RUNTIME/dynalite.log" 2>&1 &
-  PIDS+=($!)
+  start_service "$RUNTIME/dynalite.log" \
+    dynalite --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
   wait_http "$AWS_ENDPOINT_URL_DYNAMODB" 30 || die "dynalite did not start; see .local/dynalite.log"
   log "dynalite (DynamoDB API) at $AWS_ENDPOINT_URL_DYNAMODB"
@@ -96,9 +103,9 @@ create_and_seed() {
 start_api() {
   local port=$1; shift
   mkdir -p "$RUNTIME"
-  (cd "$ROOT" && setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" "$@" \
-    > "$RUNTIME/api.log" 2>&1) &
-  PIDS+=($!)
+  cd "$ROOT"
+  start_service "$RUNTIME/api.log" \
+    cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" "$@"
   export INVENTORY_API_URL="http://127.0.0.1:$port"
   wait_http "$INVENTORY_API_URL" 120 || die "cargo lambda watch did not start; see .local/api.log"
   # Each function compiles on its first invocation: do that now, not inside a test.
