@@ -17,6 +17,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::{InventoryRecord, Micros, StockUpdate, TenantId};
 
+/// How old a command must be before compaction folds it. A write takes its version before
+/// it lands, and a request lives at most 29 seconds (the API Gateway limit); two minutes
+/// leaves room for that and for clock skew between hosts, so nothing can land below a
+/// snapshot's `through` once it is written.
+pub const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Orders the commands of one record: time first, then a process-unique suffix.
 /// Its string form sorts the same way, so it is also the command's storage key suffix.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -90,6 +90,12 @@ pub fn failed(n: usize) {
     add(|m| &m.items_failed, n as u64);
 }
 
+/// The deployment stage (`STAGE`, set by the SAM template), a metric dimension.
+fn stage() -> &'static str {
+    static STAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STAGE.get_or_init(|| std::env::var("STAGE").unwrap_or_else(|_| "local".to_owned()))
+}
+
 /// Writes one Embedded Metric Format line for a finished request.
 pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, counts: Counts) {
     let line = json!({
@@ -100,7 +106,7 @@ pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, c
                 .as_millis() as u64,
             "CloudWatchMetrics": [{
                 "Namespace": "InventoryService",
-                "Dimensions": [["Function"]],
+                "Dimensions": [["Stage", "Function"]],
                 "Metrics": [
                     {"Name": "ItemsReceived", "Unit": "Count"},
                     {"Name": "ItemsStored", "Unit": "Count"},
@@ -112,6 +118,7 @@ pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, c
             }]
         },
         "Function": function,
+        "Stage": stage(),
         "requestId": request_id,
         "StatusCode": status,
         "ItemsReceived": counts.items_received,

@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, RequestExt};
 use serde_json::Value;
 
 use crate::http::{App, Endpoint, serve};
+use crate::store::Backend;
 use crate::store::memory::MemoryStore;
 
 /// The committed demo seed file.
@@ -54,6 +55,19 @@ pub fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) ->
         .with_request_context(RequestContext::ApiGatewayV2(Default::default()))
 }
 
+/// Gives the request a Lambda deadline `budget` from now, as the runtime would.
+pub fn with_deadline(req: Request, budget: std::time::Duration) -> Request {
+    let deadline = std::time::SystemTime::now() + budget;
+    let ms = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    let mut context = lambda_http::Context::default();
+    context.deadline = ms;
+    context.request_id = uuid::Uuid::new_v4().to_string();
+    req.with_lambda_context(context)
+}
+
 /// Adds path parameters, as the API Gateway route template would.
 pub fn with_path(req: Request, params: &[(&str, &str)]) -> Request {
     let map: std::collections::HashMap<String, String> = params
@@ -64,7 +78,7 @@ pub fn with_path(req: Request, params: &[(&str, &str)]) -> Request {
 }
 
 /// Runs `req` through endpoint `E`; returns the status and the JSON body.
-pub async fn call<E: Endpoint>(app: &App<MemoryStore>, req: Request) -> (StatusCode, Value) {
+pub async fn call<E: Endpoint>(app: &App<impl Backend>, req: Request) -> (StatusCode, Value) {
     let response = serve::<E, _>(app, req).await;
     let status = response.status();
     let body: Value = match response.body() {

@@ -5,6 +5,7 @@
 //! and without those variables, they fail with a message saying what to start.
 
 pub mod contract;
+pub mod faults;
 
 use std::time::Duration;
 

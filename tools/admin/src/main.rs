@@ -40,8 +40,9 @@ enum Command {
     Compact {
         #[arg(long)]
         tenant: Option<String>,
-        /// Only commands older than this many seconds are folded.
-        #[arg(long, default_value_t = 300)]
+        /// Only commands older than this many seconds are folded (default: the ledger's
+        /// settle window).
+        #[arg(long, default_value_t = inventory_core::ledger::SETTLE_WINDOW.as_secs())]
         settle_seconds: u64,
     },
     /// Print the current stock records of a variant, as JSON.
@@ -83,7 +84,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = DynamoStore::from_env().await.map_err(|e| chain(&e))?;
     match cli.command {
         Command::CreateTables => {
-            let created = tables::create_tables(store.client(), store.tables())
+            let created = tables::create_tables(store.sdk(), store.tables())
                 .await
                 .map_err(|e| chain(&e))?;
             for table in Table::ALL {

@@ -119,6 +119,8 @@ async fn write_slice(
     deadline: Deadline,
 ) -> Vec<(usize, Result<(), WriteFailure>)> {
     let mut outcome = Vec::with_capacity(pending.len());
+    // Sent in a call whose answer never came (an error or a timeout): they may have landed.
+    let mut in_doubt = false;
     let mut attempt = 0u32;
     loop {
         if attempt > 0 {
@@ -132,7 +134,10 @@ async fn write_slice(
             .send();
         // Why the remaining items fail if this was the last try.
         let failure = match tokio::time::timeout_at(deadline.instant(), call).await {
-            Err(_elapsed) => WriteFailure::Deadline,
+            Err(_elapsed) => {
+                in_doubt = true;
+                WriteFailure::Deadline
+            }
             Ok(Ok(out)) => {
                 let unprocessed: Vec<_> = out
                     .unprocessed_items()
@@ -149,6 +154,7 @@ async fn write_slice(
             Ok(Err(err)) => match classify(&err) {
                 Class::Transient => {
                     tracing::warn!(error = %describe(&err), attempt, "BatchWriteItem failed, will retry");
+                    in_doubt = true;
                     WriteFailure::Unavailable
                 }
                 Class::Permanent => {
@@ -174,12 +180,66 @@ async fn write_slice(
             None
         };
         if let Some(failure) = stop {
+            if in_doubt {
+                pending = confirm(client, table, pending, policy, deadline, &mut outcome).await;
+            }
             tracing::warn!(items = pending.len(), attempts = attempt, %failure, "batch write gave up");
             outcome.extend(pending.into_iter().map(|(i, _)| (i, Err(failure))));
             return outcome;
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Time a last look at the table may take past the request's deadline; the handler keeps
+/// more than this in reserve (`http::DEADLINE_MARGIN`).
+const CONFIRM_GRACE: Duration = Duration::from_millis(700);
+
+/// Puts whose call failed without an answer may have landed anyway. A consistent read of
+/// their keys settles it, so an item is reported stored exactly when it is in the table.
+/// Returns the requests that are really not there (or could not be checked).
+async fn confirm(
+    client: &Client,
+    table: &str,
+    pending: Vec<(usize, WriteRequest)>,
+    policy: RetryPolicy,
+    deadline: Deadline,
+    outcome: &mut Vec<(usize, Result<(), WriteFailure>)>,
+) -> Vec<(usize, WriteRequest)> {
+    let keys: Vec<Item> = pending
+        .iter()
+        .filter_map(|(_, r)| r.put_request())
+        .map(|put| {
+            let (pk, sk) = key_of(put.item());
+            [(PK, pk), (SK, sk)]
+                .into_iter()
+                .filter_map(|(name, v)| Some((name.to_owned(), v?)))
+                .collect()
+        })
+        .collect();
+    let grace = Deadline::at(deadline.instant().max(tokio::time::Instant::now()) + CONFIRM_GRACE);
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        ..policy
+    };
+    let found = match get_all(client, table, keys, true, policy, grace).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not confirm in-doubt writes; reporting them failed");
+            return pending;
+        }
+    };
+    let landed: Vec<_> = found.iter().map(key_of).collect();
+    let (stored, missing): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|(_, r)| landed.contains(&request_key(r)));
+    tracing::info!(
+        landed = stored.len(),
+        missing = missing.len(),
+        "confirmed in-doubt writes"
+    );
+    outcome.extend(stored.into_iter().map(|(i, _)| (i, Ok(()))));
+    missing
 }
 
 /// Reads items by key from `table`, 100 keys per call, retrying unprocessed keys. Missing

@@ -72,7 +72,20 @@ impl DynamoStore {
     /// The SDK configured from the environment (region, credentials, endpoint), with
     /// timeouts that keep one slow call from eating a request's whole budget.
     pub async fn client_from_env() -> Client {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        Self::client(None).await
+    }
+
+    /// As [`DynamoStore::client_from_env`], but sending to `endpoint` (a test's proxy).
+    pub async fn client_for_endpoint(endpoint: &str) -> Client {
+        Self::client(Some(endpoint)).await
+    }
+
+    async fn client(endpoint: Option<&str>) -> Client {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk = loader
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(2))
@@ -97,7 +110,7 @@ impl DynamoStore {
         ))
     }
 
-    pub fn client(&self) -> &Client {
+    pub fn sdk(&self) -> &Client {
         &self.client
     }
 
@@ -315,6 +328,50 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Whether the snapshot stored for `key` is `ours` (same per-field versions: versions are
+    /// unique per request).
+    async fn is_own_snapshot(
+        &self,
+        key: &RecordKey,
+        ours: &Snapshot,
+        deadline: Deadline,
+    ) -> Result<bool, StoreError> {
+        let item_key = HashMap::from([
+            (
+                PK.to_owned(),
+                AttributeValue::S(items::record_pk(&key.tenant, &key.variant_id)),
+            ),
+            (
+                SK.to_owned(),
+                AttributeValue::S(items::snapshot_sk(&key.location_id)),
+            ),
+        ]);
+        let call = self
+            .client
+            .get_item()
+            .table_name(self.table(Table::Inventory))
+            .set_key(Some(item_key))
+            .consistent_read(true)
+            .send();
+        let out = deadline
+            .run(async { call.await.map_err(store_error) })
+            .await?;
+        Ok(
+            match out
+                .item
+                .map(|i| items::ledger_item(&key.tenant, i))
+                .transpose()?
+            {
+                Some(LedgerItem::Snapshot(_, stored)) => {
+                    stored.field_versions == ours.field_versions
+                }
+                _ => false,
+            },
+        )
+    }
+}
+
 impl KeyStore for DynamoStore {
     async fn find_key(
         &self,
@@ -441,7 +498,13 @@ impl InventoryStore for DynamoStore {
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Ok(Created::AlreadyExists)
+                // The SDK retries a put whose answer was lost; if the first try landed, the
+                // item that "already exists" is our own.
+                if self.is_own_snapshot(key, snapshot, deadline).await? {
+                    Ok(Created::Created(Box::new(snapshot.record.clone())))
+                } else {
+                    Ok(Created::AlreadyExists)
+                }
             }
             Err(err) => {
                 tracing::warn!(error = %describe(&err), "conditional create failed");
