@@ -7,6 +7,7 @@ TOOLS="$ROOT/.tools"
 RUNTIME="$ROOT/.local"
 export PATH="$TOOLS/venv/bin:$TOOLS/node/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export SAM_CLI_TELEMETRY=0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -30,6 +31,17 @@ bootstrap() {
   cp "$ROOT/tools/package.json" "$ROOT/tools/package-lock.json" "$TOOLS/node/"
   (cd "$TOOLS/node" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
+}
+
+# Builds every function as `sam build` does (release, arm64, glibc 2.26 as the builder asks),
+# in one cargo run so dependencies build once, then lets `sam build` package them.
+sam_build() {
+  export SAM_CLI_TELEMETRY=0
+  rustup target add aarch64-unknown-linux-gnu >/dev/null
+  local bins=() function
+  while read -r function; do bins+=(--bin "$function"); done < <(python3 "$ROOT/tools/functions.py")
+  (cd "$ROOT" && cargo lambda build --release --target aarch64-unknown-linux-gnu.2.26 "${bins[@]}")
+  (cd "$ROOT" && sam build)
 }
 
 free_port() {
