@@ -280,6 +280,49 @@ impl SeedFile {
         plan
     }
 
+    /// Refuses identifiers that must name one variant (all but a bare SKU and a product) when
+    /// a stored variant this file does not reseed already holds them: a second file must not
+    /// make an existing GTIN or sku/size/width ambiguous.
+    pub fn check_against(
+        &self,
+        existing: &HashMap<(TenantId, CatalogKey), CatalogEntry>,
+    ) -> Result<(), SeedError> {
+        for (t, tenant) in self.tenants.iter().enumerate() {
+            let Some(tid) = TenantId::parse(&tenant.id) else {
+                continue;
+            };
+            let seeded: BTreeSet<&str> = tenant
+                .variants
+                .iter()
+                .map(|v| v.variant_id.as_str())
+                .collect();
+            for (i, v) in tenant.variants.iter().enumerate() {
+                for key in alias_keys(&v.variant()) {
+                    if matches!(key.kind, KeyKind::Sku | KeyKind::Product) {
+                        continue;
+                    }
+                    if let Some(CatalogEntry::Variants(stored)) =
+                        existing.get(&(tid.clone(), key.clone()))
+                        && let Some(other) = stored
+                            .iter()
+                            .find(|s| !seeded.contains(s.variant_id.as_str()))
+                    {
+                        return Err(fail(
+                            format!("tenants[{t}].variants[{i}]"),
+                            format!(
+                                "{} {:?} is already used by stored variant {:?}",
+                                key.kind.as_str(),
+                                key.value,
+                                other.variant_id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Catalog keys whose stored entries the plan must merge with: the seeded variants'
     /// own records (for their old identifiers) and every identifier the file uses.
     pub fn keys_to_read(&self) -> Vec<(TenantId, CatalogKey)> {
@@ -530,6 +573,42 @@ mod tests {
         for (t, k, e) in again.catalog {
             assert_eq!(stored.get(&(t, k.clone())), Some(&e), "{k:?}");
         }
+    }
+
+    #[test]
+    fn a_later_file_cannot_make_a_stored_identifier_ambiguous() {
+        let first = SeedFile::parse(FILE).unwrap().plan(&HashMap::new());
+        let stored: HashMap<_, _> = first
+            .catalog
+            .into_iter()
+            .map(|(t, k, e)| ((t, k), e))
+            .collect();
+        let twin = r#"{"tenants": [{"id": "demo", "variants": [
+            {"variantId": "V2", "productId": "P2", "sku": "ZOOT-SUIT", "size": "34", "width": "D"}]}]}"#;
+        let err = SeedFile::parse(twin)
+            .unwrap()
+            .check_against(&stored)
+            .unwrap_err();
+        assert_eq!(err.at, "tenants[0].variants[0]");
+        assert!(
+            err.message
+                .contains("already used by stored variant \"V1\""),
+            "{err}"
+        );
+        // A bare SKU may be shared, and reseeding the holder itself is fine.
+        let shared_sku = twin.replace(r#", "size": "34", "width": "D""#, "");
+        assert!(
+            SeedFile::parse(&shared_sku)
+                .unwrap()
+                .check_against(&stored)
+                .is_ok()
+        );
+        assert!(
+            SeedFile::parse(FILE)
+                .unwrap()
+                .check_against(&stored)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -36,7 +36,8 @@ impl Harness for MemoryStore {
     const COUNTS_CALLS: bool = false;
 
     async fn load(&self, seed: &str) {
-        self.seed(&SeedFile::parse(seed).expect("valid seed"));
+        self.seed(&SeedFile::parse(seed).expect("valid seed"))
+            .expect("no conflicts");
     }
 
     async fn compact(&self, _tenant: &TenantId, settled_before: i64) {

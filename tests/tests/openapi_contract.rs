@@ -1038,12 +1038,27 @@ async fn product_inventory() {
         .await;
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
 
-    // A second variant under the same sku, size and width makes them ambiguous: the catalog
-    // allows it when seeded separately.
-    let twin = json!({"tenants": [{"id": format!("demo-{}", t.suffix), "variants": [
-        {"variantId": "zoot-suit-34-d-twin", "productId": "zoot-suit-twin",
-         "sku": "ZOOT-SUIT", "size": "34", "width": "D"}]}]});
-    seed(&twin.to_string()).await;
+    // Seeding refuses a second variant under an existing sku, size and width; a catalog
+    // written by other means can still hold one, and the endpoint must then say so (409).
+    let twin = inventory_core::catalog::Variant {
+        variant_id: "zoot-suit-34-d-twin".into(),
+        product_id: "zoot-suit-twin".into(),
+        ..Default::default()
+    };
+    let original = inventory_core::catalog::Variant {
+        variant_id: "zoot-suit-34-d".into(),
+        product_id: "zoot-suit".into(),
+        ..Default::default()
+    };
+    let tenant = inventory_core::model::TenantId::parse(&format!("demo-{}", t.suffix)).unwrap();
+    let key = inventory_core::identifiers::CatalogKey::sku_size_width("ZOOT-SUIT", "34", "D");
+    let entry = inventory_core::catalog::CatalogEntry::Variants(vec![original, twin]);
+    let item = inventory_core::store::dynamo::items::catalog_item(&tenant, &key, &entry).unwrap();
+    inventory_tests::dynamo()
+        .await
+        .put_items(inventory_core::store::dynamo::Table::Catalog, vec![item])
+        .await
+        .unwrap();
     let reply = p
         .send(
             PATH,

@@ -56,7 +56,7 @@ impl MemoryStore {
     }
 
     /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
-    pub fn seed(&self, file: &SeedFile) {
+    pub fn seed(&self, file: &SeedFile) -> Result<(), SeedError> {
         let mut state = self.state();
         let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
             keys.into_iter()
@@ -66,6 +66,7 @@ impl MemoryStore {
         let mut existing = stored(&state, file.keys_to_read());
         let old = stored(&state, file.old_alias_keys(&existing));
         existing.extend(old);
+        file.check_against(&existing)?;
         let plan = file.plan(&existing);
         for key in plan.keys {
             state.keys.insert(key.hash, key);
@@ -73,12 +74,13 @@ impl MemoryStore {
         for (tenant, key, entry) in plan.catalog {
             state.catalog.insert((tenant, key), entry);
         }
+        Ok(())
     }
 
     /// A store loaded with a seed file's text.
     pub fn seeded(text: &str) -> Result<Self, SeedError> {
         let store = MemoryStore::new();
-        store.seed(&SeedFile::parse(text)?);
+        store.seed(&SeedFile::parse(text)?)?;
         Ok(store)
     }
 

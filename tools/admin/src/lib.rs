@@ -7,9 +7,19 @@ use inventory_core::catalog::CatalogEntry;
 use inventory_core::identifiers::CatalogKey;
 use inventory_core::ledger::now_micros;
 use inventory_core::model::{InventoryRecord, TenantId};
-use inventory_core::seed::SeedFile;
+use inventory_core::seed::{SeedError, SeedFile};
 use inventory_core::store::dynamo::{DynamoStore, Table, items};
 use inventory_core::store::{CatalogStore, Deadline, InventoryStore, StoreError};
+
+/// Why a seed run stopped: the file conflicts with the stored catalog (nothing written), or
+/// the store failed (rerun to complete).
+#[derive(Debug, thiserror::Error)]
+pub enum SeedFailure {
+    #[error(transparent)]
+    Conflict(#[from] SeedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// What a seed run wrote.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -22,10 +32,11 @@ pub struct SeedReport {
 /// Loads a checked seed file: reads what the catalog holds for its identifiers, merges, and
 /// writes keys and catalog entries. Every write is a whole-item put, so running it again
 /// (after a failure half-way, say) converges on the same state.
-pub async fn seed(store: &DynamoStore, file: &SeedFile) -> Result<SeedReport, StoreError> {
+pub async fn seed(store: &DynamoStore, file: &SeedFile) -> Result<SeedReport, SeedFailure> {
     let mut existing = read_catalog(store, file.keys_to_read()).await?;
     let old = read_catalog(store, file.old_alias_keys(&existing)).await?;
     existing.extend(old);
+    file.check_against(&existing)?;
     let plan = file.plan(&existing);
 
     let key_items = plan
