@@ -33,14 +33,15 @@ bootstrap() {
   echo "$want" > "$stamp"
 }
 
-# Builds every function as `sam build` does (release, arm64, glibc 2.26 as the builder asks),
-# in one cargo run so dependencies build once, then lets `sam build` package them.
+# Builds every function exactly as `sam build` does (`cargo lambda build --release --arm64`),
+# in one cargo run so the binaries link two at a time, then lets `sam build` package them
+# (it finds them up to date).
 sam_build() {
   export SAM_CLI_TELEMETRY=0
   rustup target add aarch64-unknown-linux-gnu >/dev/null
   local bins=() function
   while read -r function; do bins+=(--bin "$function"); done < <(python3 "$ROOT/tools/functions.py")
-  (cd "$ROOT" && cargo lambda build --release --target aarch64-unknown-linux-gnu.2.26 "${bins[@]}")
+  (cd "$ROOT" && cargo lambda build --release --arm64 "${bins[@]}")
   (cd "$ROOT" && sam build)
 }
 
@@ -119,6 +120,8 @@ start_api() {
   start_service "$RUNTIME/api.log" \
     cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" "$@"
   export INVENTORY_API_URL="http://127.0.0.1:$port"
+  # Tests read the functions' log (request ids in, keys out).
+  export INVENTORY_API_LOG="$RUNTIME/api.log"
   wait_http "$INVENTORY_API_URL" 120 || die "cargo lambda watch did not start; see .local/api.log"
   # Each function compiles on its first invocation: do that now, not inside a test.
   local method path function

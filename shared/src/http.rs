@@ -261,6 +261,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             items_failed = counts.items_failed,
             dynamodb_calls = counts.dynamodb_calls,
             dynamodb_retries = counts.dynamodb_retries,
+            dynamodb_calls_by_operation = %metrics.calls_by_operation(),
             "request finished"
         );
         telemetry::emit(

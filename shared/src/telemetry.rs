@@ -36,6 +36,8 @@ pub struct RequestMetrics {
     pub dynamodb_calls: AtomicU64,
     /// Of those, retries: by the SDK (errors) or by us (unprocessed items or keys).
     pub dynamodb_retries: AtomicU64,
+    /// The calls per DynamoDB operation.
+    by_operation: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 /// A snapshot of the counters, for logs, responses and tests.
@@ -49,6 +51,18 @@ pub struct Counts {
 }
 
 impl RequestMetrics {
+    /// `BatchGetItem=11 BatchWriteItem=40 GetItem=1`: the calls per operation, for the log.
+    pub fn calls_by_operation(&self) -> String {
+        let map = self
+            .by_operation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.iter()
+            .map(|(op, n)| format!("{op}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn counts(&self) -> Counts {
         Counts {
             items_received: self.items_received.load(Relaxed),
@@ -75,6 +89,18 @@ pub fn add(counter: fn(&RequestMetrics) -> &AtomicU64, n: u64) {
     let _ = CURRENT.try_with(|m| counter(m).fetch_add(n, Relaxed));
 }
 
+/// Counts one DynamoDB call (an attempt on the wire) of `operation` for the current request.
+pub fn dynamodb_call(operation: &str) {
+    let _ = CURRENT.try_with(|m| {
+        m.dynamodb_calls.fetch_add(1, Relaxed);
+        let mut map = m
+            .by_operation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *map.entry(operation.to_owned()).or_default() += 1;
+    });
+}
+
 /// Items a request carried.
 pub fn received(n: usize) {
     add(|m| &m.items_received, n as u64);
@@ -96,8 +122,18 @@ fn stage() -> &'static str {
     STAGE.get_or_init(|| std::env::var("STAGE").unwrap_or_else(|_| "local".to_owned()))
 }
 
+/// Whether this process runs as a Lambda function (or under an emulator of one): metrics are
+/// only written there, not in unit tests or benchmarks.
+fn in_lambda() -> bool {
+    static IN_LAMBDA: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IN_LAMBDA.get_or_init(|| std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some())
+}
+
 /// Writes one Embedded Metric Format line for a finished request.
 pub fn emit(function: &str, request_id: &str, status: u16, duration: Duration, counts: Counts) {
+    if !in_lambda() {
+        return;
+    }
     let line = json!({
         "_aws": {
             "Timestamp": std::time::SystemTime::now()

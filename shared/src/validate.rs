@@ -53,7 +53,12 @@ impl fmt::Display for FieldError {
             Problem::TooLarge => write!(f, "{field} must be at most {MAX_QUANTITY}"),
             Problem::Empty => write!(f, "{field} must not be empty"),
             Problem::TooLong => write!(f, "{field} is too long"),
-            Problem::ControlCharacter => write!(f, "{field} contains a control character"),
+            Problem::ControlCharacter => {
+                write!(
+                    f,
+                    "{field} contains a control or invisible formatting character"
+                )
+            }
             Problem::NotDate => write!(f, "{field} must be a date (YYYY-MM-DD)"),
             Problem::Unknown => write!(f, "Unknown field: {field}"),
             Problem::Invalid(why) => write!(f, "{field} {why}"),

@@ -334,4 +334,70 @@ mod tests {
             Err(GtinError::NotDigits)
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn with_check(body: &str) -> String {
+            format!("{body}{}", check_digit(body.as_bytes()) as char)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn never_panics_on_any_text(raw in "\\PC{0,40}", form in prop_oneof![
+                Just(GtinForm::Upc), Just(GtinForm::Ean13), Just(GtinForm::Gtin14),
+                Just(GtinForm::Isbn), Just(GtinForm::Barcode), Just(GtinForm::Any)]) {
+                let _ = Gtin::parse(form, &raw);
+            }
+
+            #[test]
+            fn every_width_of_a_upc_is_the_same_gtin(body in "[0-9]{11}") {
+                let upca = with_check(&body);
+                let one = Gtin::parse(GtinForm::Upc, &upca).unwrap();
+                prop_assert_eq!(Gtin::parse(GtinForm::Ean13, &format!("0{upca}")).unwrap(), one);
+                prop_assert_eq!(Gtin::parse(GtinForm::Gtin14, &format!("00{upca}")).unwrap(), one);
+                prop_assert_eq!(Gtin::parse(GtinForm::Barcode, &upca).unwrap(), one);
+                prop_assert_eq!(one.as_str().len(), 14);
+            }
+
+            #[test]
+            fn any_single_digit_typo_is_caught(body in "[0-9]{12}", at in 0usize..13, delta in 1u8..10) {
+                let ean = with_check(&body);
+                let mut typo = ean.clone().into_bytes();
+                typo[at] = b'0' + (typo[at] - b'0' + delta) % 10;
+                let typo = String::from_utf8(typo).unwrap();
+                prop_assert!(Gtin::parse(GtinForm::Ean13, &ean).is_ok());
+                let caught = matches!(Gtin::parse(GtinForm::Ean13, &typo), Err(GtinError::CheckDigit { .. }));
+                prop_assert!(caught, "typo {} of {} went through", typo, ean);
+            }
+
+            #[test]
+            fn isbn10_converts_to_its_isbn13(body in "[0-9]{9}") {
+                let weighted: u32 = body.bytes().enumerate().map(|(i, d)| (10 - i as u32) * u32::from(d - b'0')).sum();
+                let check = match (11 - weighted % 11) % 11 { 10 => 'X', n => char::from(b'0' + n as u8) };
+                let isbn10 = format!("{body}{check}");
+                let isbn13 = with_check(&format!("978{body}"));
+                prop_assert_eq!(Gtin::parse(GtinForm::Isbn, &isbn10).unwrap(), Gtin::parse(GtinForm::Isbn, &isbn13).unwrap());
+            }
+
+            #[test]
+            fn upce_and_its_upca_agree(ns in 0u8..2, digits in "[0-9]{6}") {
+                let d = digits.as_bytes();
+                let z = b'0';
+                let ns = b'0' + ns;
+                let body: [u8; 11] = match d[5] {
+                    b'0'..=b'2' => [ns, d[0], d[1], d[5], z, z, z, z, d[2], d[3], d[4]],
+                    b'3' => [ns, d[0], d[1], d[2], z, z, z, z, z, d[3], d[4]],
+                    b'4' => [ns, d[0], d[1], d[2], d[3], z, z, z, z, z, d[4]],
+                    _ => [ns, d[0], d[1], d[2], d[3], d[4], z, z, z, z, d[5]],
+                };
+                let upca = with_check(std::str::from_utf8(&body).unwrap());
+                let upce = format!("{}{digits}{}", ns as char, &upca[11..]);
+                prop_assert_eq!(Gtin::parse(GtinForm::Upc, &upce).unwrap(), Gtin::parse(GtinForm::Upc, &upca).unwrap());
+            }
+        }
+    }
 }

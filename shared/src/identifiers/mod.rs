@@ -103,7 +103,7 @@ pub enum IdentifierError {
     Empty { field: &'static str },
     #[error("{field} is longer than {MAX_IDENTIFIER_LEN} bytes")]
     TooLong { field: &'static str },
-    #[error("{field} contains a control character")]
+    #[error("{field} contains a control or invisible formatting character")]
     ControlCharacter { field: &'static str },
     #[error("{field} {value:?} {source}")]
     Gtin {
@@ -114,7 +114,9 @@ pub enum IdentifierError {
     },
 }
 
-/// Rejects what can never be a stored identifier: empty, oversized, or control characters.
+/// Rejects what can never be a stored identifier: empty, oversized, control characters, and
+/// the invisible bidirectional and zero-width formatting characters that make two
+/// identifiers look alike.
 pub fn check_text(field: &'static str, value: &str) -> Result<(), IdentifierError> {
     if value.trim().is_empty() {
         return Err(IdentifierError::Empty { field });
@@ -122,10 +124,18 @@ pub fn check_text(field: &'static str, value: &str) -> Result<(), IdentifierErro
     if value.len() > MAX_IDENTIFIER_LEN {
         return Err(IdentifierError::TooLong { field });
     }
-    if value.chars().any(char::is_control) {
+    if value
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
         return Err(IdentifierError::ControlCharacter { field });
     }
     Ok(())
+}
+
+/// Bidirectional overrides, isolates and marks, zero-width characters and the BOM.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
 }
 
 impl Identifier {
@@ -275,6 +285,10 @@ mod tests {
         assert_eq!(
             Identifier::Code("a\u{0}b".into()).catalog_key(),
             Err(IdentifierError::ControlCharacter { field: "code" })
+        );
+        assert_eq!(
+            Identifier::Sku("ZOOT\u{202e}TIUS".into()).catalog_key(),
+            Err(IdentifierError::ControlCharacter { field: "sku" })
         );
         assert_eq!(
             Identifier::VariantId("x".repeat(257)).catalog_key(),

@@ -89,6 +89,15 @@ impl MemoryStore {
         self.state().failing_writes = failure;
     }
 
+    /// How many records have any stored state (commands or a snapshot).
+    pub fn record_count(&self) -> usize {
+        self.state()
+            .ledgers
+            .values()
+            .filter(|l| l.snapshot.is_some() || !l.commands.is_empty())
+            .count()
+    }
+
     /// How many commands are stored (not yet compacted) across all records.
     pub fn command_count(&self) -> usize {
         self.state()

@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
 pub use batch::RetryPolicy;
 pub use tables::{Table, Tables};
@@ -29,7 +30,7 @@ use crate::model::{InventoryRecord, TenantId};
 use crate::store::{
     CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
 };
-use crate::telemetry::{self, RequestMetrics};
+use crate::telemetry;
 
 /// Counts every HTTP attempt the SDK makes (its own retries included) into the current
 /// request's metrics: the figure the benchmark compares with the minimum.
@@ -45,9 +46,10 @@ impl Intercept for CallCounter {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        telemetry::add(|m: &RequestMetrics| &m.dynamodb_calls, 1);
+        let operation = cfg.load::<Metadata>().map_or("unknown", Metadata::name);
+        telemetry::dynamodb_call(operation);
         Ok(())
     }
 }

@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""The benchmark: `tools/bench` runs this with the project's pinned tools on the path.
+
+One run measures, against one local DynamoDB endpoint (dynalite):
+  1. end to end through the local stack (release build under `cargo lambda watch`):
+     1,000-item batchStock and Crux requests, fresh identifiers each round: p50, p95, items/s;
+  2. boto3's Table.batch_writer() writing the same 1,000 records: ratio ours / boto3;
+  3. the bare-write floor (tools/bench/src/bin/bare-writes.rs): the same 40 BatchWriteItem
+     calls with our concurrency and nothing else: ratio ours / bare;
+  4. DynamoDB calls per request, counted by the SDK interceptor, against the minimum;
+  5. CPU per item without I/O (criterion, in-memory store), per dialect;
+  6. cold start per function: init time (process start to first poll of a stub runtime API),
+     stripped and zipped size of the arm64 artifact, peak RSS serving a 1,000-item request.
+Prints a table, and as its last line one JSON object with every figure.
+"""
+
+import argparse
+import http.client
+import http.server
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+ITEMS = 1000
+KEY = "bench-key-0123456789"
+LOCATION = "W1"
+FUNCTIONS = [line.split()[0] for line in subprocess.run(
+    [sys.executable, str(ROOT / "tools" / "functions.py")], capture_output=True, text=True, check=True).stdout.splitlines()]
+
+
+def log(message):
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(host, port, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing answers on {host}:{port}")
+
+
+class Services:
+    """Processes started in their own sessions, stopped with everything they started."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, log_name, env=None):
+        out = open(LOCAL / log_name, "w")
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self):
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs = []
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    low, high = math.floor(k), math.ceil(k)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def check_digit(body):
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str((10 - total % 10) % 10)
+
+
+def variant(i):
+    return f"BV{i:06d}"
+
+
+def sku(i):
+    return f"BSKU{i:06d}"
+
+
+def seed_file(count):
+    variants = [{"variantId": variant(i), "productId": f"BP{i:06d}", "sku": sku(i)} for i in range(count)]
+    return {"tenants": [{"id": "bench", "apiKeys": [{"key": KEY, "scopes": ["inventory:write", "inventory:read"]}],
+                         "locations": [{"id": LOCATION, "default": True}], "variants": variants}]}
+
+
+def post(port, path, headers, body):
+    """One request on a fresh connection; returns (status, seconds, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    data = body.encode()
+    started = time.perf_counter()
+    conn.request("POST", path, body=data, headers={"content-type": "application/json", **headers})
+    response = conn.getresponse()
+    payload = response.read()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return response.status, elapsed, payload
+
+
+def requests_log(path, function):
+    """`request finished` lines of one function from the cargo lambda watch log."""
+    found = []
+    for line in Path(path).read_text(errors="replace").splitlines():
+        if '"request finished"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if any(span.get("function") == function for span in entry.get("spans", [])):
+            found.append(entry)
+    return found
+
+
+def end_to_end(port, rounds):
+    """Rounds of 1,000-item batchStock and Crux requests; block 0 warms up."""
+    results = {}
+    dialects = {
+        "batch-stock": lambda block: post(port, f"/api/batchStock?warehouse_id={LOCATION}", {"authorization": f"Bearer {KEY}"},
+                                          json.dumps({"batchStock": {"item": [{"variant_id": variant(block * ITEMS + i), "inStock": i} for i in range(ITEMS)]}})),
+        "crux-bulk-inventory": lambda block: post(port, "/timp/products/skus/inventory/bulk/", {"authorization": f"Token {KEY}"},
+                                                  json.dumps([{"sku_id": sku(block * ITEMS + i), "quantity_in_stock": i} for i in range(ITEMS)])),
+    }
+    for name, send in dialects.items():
+        send(0)  # warm-up, not measured
+        times = []
+        for block in range(1, rounds + 1):
+            status, seconds, body = send(block)
+            if status != 200:
+                raise SystemExit(f"{name}: {status} {body[:300]}")
+            reply = json.loads(body)
+            ok = reply.get("allPassed") if name == "batch-stock" else all(s["status_code"] == 200 for s in reply)
+            if not ok:
+                raise SystemExit(f"{name}: not every item was stored: {body[:300]}")
+            times.append(seconds)
+        p50 = statistics.median(times)
+        results[name] = {"rounds": rounds, "p50_ms": p50 * 1000, "p95_ms": percentile(times, 0.95) * 1000,
+                         "items_per_s": ITEMS / p50}
+    return results
+
+
+def boto3_batch_writer(endpoint, prefix, rounds):
+    import boto3
+    resource = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                              aws_access_key_id="local", aws_secret_access_key="local")
+    table = resource.Table(f"{prefix}stock")
+    times = []
+    for r in range(rounds + 1):
+        version = f"{int(time.time() * 1e6):016x}{r:016x}"
+        items = [{"pk": f"boto3#{variant(i)}", "sk": f"{LOCATION}#c#{version}", "variantId": variant(i),
+                  "productId": f"BP{i:06d}", "locationId": LOCATION, "quantity": i, "version": version}
+                 for i in range(ITEMS)]
+        started = time.perf_counter()
+        with table.batch_writer() as writer:
+            for item in items:
+                writer.put_item(Item=item)
+        if r:  # the first round warms up
+            times.append(time.perf_counter() - started)
+    p50 = statistics.median(times)
+    return {"rounds": rounds, "p50_ms": p50 * 1000, "items_per_s": ITEMS / p50}
+
+
+def bare_floor(env, rounds):
+    out = subprocess.run([str(ROOT / "target" / "release" / "bare-writes"), str(ITEMS), str(rounds + 1)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    times = [json.loads(line)["seconds"] for line in out.splitlines() if line.startswith("{")][1:]
+    p50 = statistics.median(times)
+    return {"rounds": rounds, "p50_ms": p50 * 1000, "items_per_s": ITEMS / p50}
+
+
+def calls_per_request(log_path):
+    minimum = {"GetItem": 1, "BatchGetItem": math.ceil((ITEMS + 1) / 100), "BatchWriteItem": math.ceil(ITEMS / 25)}
+    out = {}
+    for function in ("batch-stock", "crux-bulk-inventory"):
+        entries = requests_log(log_path, function)
+        measured = [e for e in entries if e.get("items_received") == ITEMS]
+        last = measured[-1]
+        by_op = dict(pair.split("=") for pair in last.get("dynamodb_calls_by_operation", "").split() if "=" in pair)
+        by_op = {k: int(v) for k, v in by_op.items()}
+        out[function] = {"calls": by_op, "total": last["dynamodb_calls"], "retries": last["dynamodb_retries"],
+                         "minimum": minimum, "at_minimum": by_op == minimum}
+    return out
+
+
+def cpu_per_item():
+    subprocess.run(["cargo", "bench", "-q", "-p", "inventory-bench", "--bench", "cpu_per_item"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    out = {}
+    for name, items in [("batch-stock", ITEMS), ("crux-bulk-inventory", ITEMS), ("bulk-insert", ITEMS),
+                        ("wix-inventory-create", ITEMS), ("product-inventory", 1)]:
+        estimates = json.loads((ROOT / "target" / "criterion" / "cpu_per_item" / name / "new" / "estimates.json").read_text())
+        out[name] = {"ns_per_item": estimates["median"]["point_estimate"] / items}
+    return out
+
+
+class RuntimeStub(http.server.ThreadingHTTPServer):
+    """The Lambda runtime API, enough to time init and hand one event over."""
+
+    def __init__(self, event):
+        super().__init__(("127.0.0.1", 0), RuntimeHandler)
+        self.event = event
+        self.first_poll = None
+        self.polled = threading.Event()
+        self.answered = threading.Event()
+        self.served = False
+        self.response = None
+
+
+class RuntimeHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        stub = self.server
+        if stub.first_poll is None:
+            stub.first_poll = time.perf_counter()
+            stub.polled.set()
+        if stub.event is None or stub.served:
+            # Hold the poll: the function waits for work, as on Lambda.
+            stub.answered.wait(30)
+            time.sleep(30)
+            return
+        stub.served = True
+        body = json.dumps(stub.event).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("lambda-runtime-aws-request-id", "bench-request")
+        self.send_header("lambda-runtime-deadline-ms", str(int(time.time() * 1000) + 60_000))
+        self.send_header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:bench")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length", 0))
+        self.server.response = self.rfile.read(length)
+        self.send_response(202)
+        self.end_headers()
+        self.server.answered.set()
+
+
+def http_event(method, path, query, headers, body):
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+            "headers": headers, "body": body, "isBase64Encoded": False,
+            "queryStringParameters": dict(p.split("=", 1) for p in query.split("&") if p) if query else None,
+            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                                        "userAgent": "bench"}, "requestId": "bench-request", "routeKey": "$default",
+                               "stage": "$default", "time": "22/Nov/2026:00:00:00 +0000", "timeEpoch": 0}}
+
+
+def one_thousand_item_event(function, block):
+    bearer = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+    ids = range(block * ITEMS, block * ITEMS + ITEMS)
+    if function == "batch-stock":
+        return http_event("POST", "/api/batchStock", f"warehouse_id={LOCATION}", bearer,
+                          json.dumps({"batchStock": {"item": [{"variant_id": variant(i), "inStock": 1} for i in ids]}}))
+    if function == "crux-bulk-inventory":
+        return http_event("POST", "/timp/products/skus/inventory/bulk/", "", {**bearer, "authorization": f"Token {KEY}"},
+                          json.dumps([{"sku_id": sku(i), "quantity_in_stock": 1} for i in ids]))
+    if function == "bulk-insert":
+        return http_event("POST", "/inventory/bulk-insert", "", bearer,
+                          json.dumps([{"sku": sku(i), "totalQuantity": 1, "locationId": LOCATION} for i in ids]))
+    if function == "wix-inventory-create":
+        return http_event("POST", "/stores/v3/bulk/inventory-items/create", "", {**bearer, "authorization": KEY},
+                          json.dumps({"inventoryItems": [{"variantId": variant(i), "productId": f"BP{i:06d}", "locationId": "W2", "quantity": 1} for i in ids]}))
+    if function == "inventory-query":
+        return http_event("POST", "/inventory/query", "", bearer,
+                          json.dumps({"items": [{"variantId": variant(i)} for i in list(ids)[:100]]}))
+    if function == "product-inventory":
+        return http_event("POST", "/api/product/inventory", "", bearer,
+                          json.dumps({"sku": sku(block * ITEMS), "size": "x", "width": "y", "store": LOCATION, "quantity": 1}))
+    if function == "bulk-insert-job":
+        return http_event("GET", "/inventory/bulk-insert/jobs/000000000000000000000000", "", bearer, None)
+    return None
+
+
+def run_function(binary, env, event):
+    stub = RuntimeStub(event)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(binary)], env={**env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{stub.server_address[1]}",
+                                                "AWS_LAMBDA_FUNCTION_NAME": binary.name, "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                                                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not stub.polled.wait(30):
+            raise SystemExit(f"{binary.name} never polled the runtime API")
+        init = stub.first_poll - started
+        rss_kb = None
+        if event is not None:
+            if not stub.answered.wait(120):
+                raise SystemExit(f"{binary.name} did not answer its event")
+            status = json.loads(stub.response).get("statusCode")
+            if status not in (200, 404):
+                raise SystemExit(f"{binary.name} answered {status}: {stub.response[:300]}")
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    rss_kb = int(line.split()[1])
+        return init, rss_kb
+    finally:
+        proc.kill()
+        proc.wait()
+        stub.shutdown()
+        stub.server_close()
+
+
+def cold_start(env, samples, first_block):
+    out = {}
+    block = first_block
+    for function in FUNCTIONS:
+        binary = ROOT / "target" / "release" / function
+        inits = [run_function(binary, env, None)[0] for _ in range(samples)]
+        event = one_thousand_item_event(function, block)
+        block += 1
+        _, rss_kb = run_function(binary, env, event) if event else (None, None)
+        artifact = ROOT / "target" / "lambda" / function / "bootstrap"
+        zipped = None
+        if artifact.exists():
+            path = LOCAL / f"{function}.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+                z.write(artifact, "bootstrap")
+            zipped = path.stat().st_size
+        out[function] = {"init_ms": statistics.median(inits) * 1000, "stripped_bytes": artifact.stat().st_size if artifact.exists() else None,
+                         "zipped_bytes": zipped, "peak_rss_kib": rss_kb}
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10, help="measured rounds per comparison (default 10)")
+    parser.add_argument("--cold-samples", type=int, default=5, help="init measurements per function (default 5)")
+    args = parser.parse_args()
+    LOCAL.mkdir(exist_ok=True)
+
+    log("building release binaries (x86_64 for running, arm64 artifacts for sizes)")
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "inventory-admin", "-p", "inventory-bench"]
+                   + [a for f in FUNCTIONS for a in ("--bin", f)], cwd=ROOT, check=True)
+    if not all((ROOT / "target" / "lambda" / f / "bootstrap").exists() for f in FUNCTIONS):
+        subprocess.run(["cargo", "lambda", "build", "--release", "--arm64"]
+                       + [a for f in FUNCTIONS for a in ("--bin", f)], cwd=ROOT, check=True)
+
+    services = Services()
+    try:
+        db_port = free_port()
+        services.start(["dynalite", "--host", "127.0.0.1", "--port", str(db_port), "--createTableMs", "0"], "bench-dynalite.log")
+        wait_http("127.0.0.1", db_port, 30)
+        endpoint = f"http://127.0.0.1:{db_port}"
+        prefix = "bench-"
+        env = {**os.environ, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "TABLE_PREFIX": prefix, "AWS_REGION": "us-east-1",
+               "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "RUST_LOG": "info"}
+        admin = str(ROOT / "target" / "release" / "inventory-admin")
+        blocks = args.rounds + 1 + len(FUNCTIONS) + 1
+        log(f"seeding {blocks * ITEMS} variants")
+        seed = LOCAL / "bench-seed.json"
+        seed_text = seed_file(blocks * ITEMS)
+        seed_text["tenants"][0]["locations"].append({"id": "W2"})
+        seed.write_text(json.dumps(seed_text))
+        subprocess.run([admin, "create-tables"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([admin, "seed", str(seed)], env=env, check=True, stdout=subprocess.DEVNULL)
+
+        api_port = free_port()
+        log("starting cargo lambda watch --release")
+        services.start(["cargo", "lambda", "watch", "--release", "--ignore-changes", "--invoke-address", "127.0.0.1",
+                        "--invoke-port", str(api_port)], "bench-api.log", env=env)
+        wait_http("127.0.0.1", api_port, 600)
+        # The first request of each function starts it (and may compile it).
+        for path in (f"/api/batchStock?warehouse_id={LOCATION}", "/timp/products/skus/inventory/bulk/"):
+            post(api_port, path, {}, "{}")
+
+        log(f"end to end: {args.rounds} rounds of 1,000 items per dialect")
+        e2e = end_to_end(api_port, args.rounds)
+        log("boto3 batch_writer")
+        boto = boto3_batch_writer(endpoint, prefix, args.rounds)
+        log("bare-write floor")
+        bare = bare_floor(env, args.rounds)
+        calls = calls_per_request(LOCAL / "bench-api.log")
+        log("cold starts")
+        cold = cold_start(env, args.cold_samples, args.rounds + 1)
+    finally:
+        services.stop()
+    log("CPU per item (criterion)")
+    cpu = cpu_per_item()
+
+    summary = {"items_per_request": ITEMS, "end_to_end": e2e, "boto3_batch_writer": boto, "bare_write_floor": bare,
+               "ratios": {}, "dynamodb_calls": calls, "cpu_per_item": cpu, "cold_start": cold}
+    for name, figures in e2e.items():
+        summary["ratios"][name] = {"ours_over_boto3": figures["items_per_s"] / boto["items_per_s"],
+                                   "ours_over_bare": figures["items_per_s"] / bare["items_per_s"]}
+
+    print(f"\nEnd to end, {ITEMS} items per request, {args.rounds} rounds (dynalite on loopback):")
+    for name, f in e2e.items():
+        r = summary["ratios"][name]
+        print(f"  {name:22} p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  {f['items_per_s']:8.0f} items/s"
+              f"  x{r['ours_over_boto3']:.2f} boto3  x{r['ours_over_bare']:.2f} bare")
+    print(f"  {'boto3 batch_writer':22} p50 {boto['p50_ms']:7.1f} ms  {boto['items_per_s']:8.0f} items/s")
+    print(f"  {'bare BatchWriteItem':22} p50 {bare['p50_ms']:7.1f} ms  {bare['items_per_s']:8.0f} items/s")
+    print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
+    for name, c in calls.items():
+        print(f"  {name:22} {c['calls']}  minimum {c['minimum']}  {'at minimum' if c['at_minimum'] else 'ABOVE MINIMUM'}")
+    print("\nCPU per item without I/O (criterion, in-memory store):")
+    for name, c in cpu.items():
+        print(f"  {name:22} {c['ns_per_item']:8.0f} ns/item")
+    print("\nCold start (x86_64 release build; sizes of the arm64 Lambda artifact):")
+    for name, c in cold.items():
+        size = f"{c['stripped_bytes'] / 1e6:5.2f} MB stripped, {c['zipped_bytes'] / 1e6:5.2f} MB zipped" if c["zipped_bytes"] else "no artifact"
+        rss = f"{c['peak_rss_kib'] / 1024:6.1f} MiB peak RSS" if c["peak_rss_kib"] else ""
+        print(f"  {name:22} init {c['init_ms']:6.1f} ms  {size}  {rss}")
+    print(json.dumps(summary, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()
