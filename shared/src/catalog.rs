@@ -1,6 +1,8 @@
 //! What the catalog holds per tenant: variants (under every identifier that names them),
 //! locations, accounts and the tenant's own settings.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A sellable variant of a product, with every identifier the dialects may use for it.
@@ -86,7 +88,8 @@ pub struct TenantSettings {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum CatalogEntry {
     /// The variants an identifier names: one, or several for a shared SKU or a product.
-    Variants(Vec<Variant>),
+    /// Shared: a request's items refer to one copy each.
+    Variants(Vec<Arc<Variant>>),
     Location(Location),
     /// An account id (named in `x-site-context`) that belongs to the tenant.
     Account,

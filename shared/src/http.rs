@@ -262,6 +262,8 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             dynamodb_calls = counts.dynamodb_calls,
             dynamodb_retries = counts.dynamodb_retries,
             dynamodb_calls_by_operation = %metrics.calls_by_operation(),
+            resolve_ms = metrics.resolve_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
+            write_ms = metrics.write_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             "request finished"
         );
         telemetry::emit(
@@ -376,7 +378,12 @@ fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Res
             (rejection.status, body, Some(rejection))
         }
     };
-    let mut response = Response::new(Body::Binary(body));
+    // JSON is text: sent as text, API Gateway need not base64-decode it.
+    let body = match String::from_utf8(body) {
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// A tenant: the owner of keys, locations, catalog and stock. Never contains `#`.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TenantId(String);
+/// A tenant: the owner of keys, locations, catalog and stock. Never contains `#`. Shared, as
+/// every key of a request carries it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct TenantId(std::sync::Arc<str>);
 
 impl TenantId {
     /// Tenant ids are part of every storage key, so the alphabet is kept plain.
@@ -17,7 +17,7 @@ impl TenantId {
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        ok.then(|| TenantId(raw.to_owned()))
+        ok.then(|| TenantId(raw.into()))
     }
 
     pub fn as_str(&self) -> &str {

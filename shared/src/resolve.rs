@@ -1,6 +1,6 @@
 //! Identifiers and locations to catalog entries, for a whole request in one catalog pass.
 
-use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::catalog::{CatalogEntry, Location, Variant};
 use crate::identifiers::{CatalogKey, Identifier, IdentifierError, KeyKind, check_text};
@@ -36,11 +36,16 @@ pub enum LocationError {
 
 /// The keys one request needs, gathered before the single catalog pass.
 #[derive(Default, Debug)]
-pub struct KeySet(BTreeSet<CatalogKey>);
+pub struct KeySet(foldhash::HashSet<CatalogKey>);
 
 impl KeySet {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds a key.
+    pub fn key(&mut self, key: CatalogKey) {
+        self.0.insert(key);
     }
 
     /// Adds the identifier's key; an identifier that cannot be a key adds nothing (it will
@@ -70,14 +75,6 @@ impl KeySet {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Looks every key up at once; the store batches them (at most 100 per call).
     pub async fn lookup<C: CatalogStore>(
         self,
@@ -87,19 +84,32 @@ impl KeySet {
     ) -> Result<Lookup, StoreError> {
         let keys: Vec<CatalogKey> = self.0.into_iter().collect();
         let entries = catalog.lookup(tenant, &keys, deadline).await?;
-        Ok(Lookup { entries })
+        Ok(Lookup::new(entries))
     }
 }
 
-/// The catalog entries of one request.
+/// The catalog entries of one request. Variants are shared: every item naming one refers to
+/// the same copy.
 #[derive(Default, Debug)]
 pub struct Lookup {
-    entries: HashMap<CatalogKey, CatalogEntry>,
+    entries: foldhash::HashMap<CatalogKey, CatalogEntry>,
 }
 
 impl Lookup {
-    pub fn variant(&self, id: &Identifier) -> Result<&Variant, ResolveError> {
-        let key = id.catalog_key()?;
+    fn new(entries: Vec<(CatalogKey, CatalogEntry)>) -> Lookup {
+        Lookup {
+            entries: entries.into_iter().collect(),
+        }
+    }
+}
+
+impl Lookup {
+    pub fn variant(&self, id: &Identifier) -> Result<&Arc<Variant>, ResolveError> {
+        self.variant_by_key(id.catalog_key()?)
+    }
+
+    /// The one variant stored under `key`.
+    pub fn variant_by_key(&self, key: CatalogKey) -> Result<&Arc<Variant>, ResolveError> {
         match self.entries.get(&key) {
             Some(CatalogEntry::Variants(variants)) => match variants.as_slice() {
                 [] => Err(ResolveError::NotFound),
@@ -182,12 +192,15 @@ mod tests {
         store.put_catalog(
             &tenant(),
             gtin_key,
-            CatalogEntry::Variants(vec![variant("V1", "S")]),
+            CatalogEntry::Variants(vec![Arc::new(variant("V1", "S"))]),
         );
         store.put_catalog(
             &tenant(),
             CatalogKey::new(KeyKind::Sku, "S"),
-            CatalogEntry::Variants(vec![variant("V2", "S"), variant("V1", "S")]),
+            CatalogEntry::Variants(vec![
+                Arc::new(variant("V2", "S")),
+                Arc::new(variant("V1", "S")),
+            ]),
         );
         let upc = Identifier::Gtin {
             form: GtinForm::Upc,

@@ -6,6 +6,7 @@
 //! is harmless and a variant that changed identifiers leaves none of its old ones behind.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -234,7 +235,7 @@ impl SeedFile {
                 .iter()
                 .map(|v| v.variant_id.as_str())
                 .collect();
-            let mut aliases: BTreeMap<CatalogKey, Vec<Variant>> = BTreeMap::new();
+            let mut aliases: BTreeMap<CatalogKey, Vec<Arc<Variant>>> = BTreeMap::new();
             for v in &tenant.variants {
                 if let Some(CatalogEntry::Variants(old)) = existing.get(&(
                     tid.clone(),
@@ -247,7 +248,11 @@ impl SeedFile {
                     }
                 }
             }
-            let new: Vec<Variant> = tenant.variants.iter().map(VariantSeed::variant).collect();
+            let new: Vec<Arc<Variant>> = tenant
+                .variants
+                .iter()
+                .map(|v| Arc::new(v.variant()))
+                .collect();
             for v in &new {
                 for key in alias_keys(v) {
                     aliases.entry(key).or_default();

@@ -2,6 +2,7 @@
 //! outcomes. Dialects translate into [`UpdateItem`]s and render the outcomes back.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures::{StreamExt, stream};
 
@@ -114,7 +115,7 @@ impl<E> Slots<E> {
 /// An item that resolved: what will be written where.
 #[derive(Clone, Debug)]
 pub struct Target {
-    pub variant: Variant,
+    pub variant: Arc<Variant>,
     pub location_id: String,
     pub update: StockUpdate,
 }
@@ -135,18 +136,37 @@ pub async fn plan<C: CatalogStore>(
     extra: impl FnOnce(&mut KeySet),
     deadline: Deadline,
 ) -> Result<Plan, StoreError> {
+    // Each identifier's key is worked out once (a GTIN is parsed once), each location once.
+    let keyed: Vec<_> = items.iter().map(|i| i.identifier.catalog_key()).collect();
     let mut keys = KeySet::new();
+    keyed.iter().flatten().for_each(|k| keys.key(k.clone()));
+    let mut locations: Vec<&LocationRef> = Vec::new();
     for item in &items {
-        keys.identifier(&item.identifier);
-        keys.location(&item.location);
+        if !locations.contains(&&item.location) {
+            keys.location(&item.location);
+            locations.push(&item.location);
+        }
     }
     extra(&mut keys);
-    let lookup = keys.lookup(catalog, tenant, deadline).await?;
+    let started = std::time::Instant::now();
+    let lookup = keys.lookup(catalog, tenant, deadline).await;
+    telemetry::add(|m| &m.resolve_micros, started.elapsed().as_micros() as u64);
+    let lookup = lookup?;
+    let resolved_locations: Vec<(LocationRef, Result<String, LocationError>)> = locations
+        .into_iter()
+        .map(|l| (l.clone(), lookup.location(l)))
+        .collect();
     let items = items
         .into_iter()
-        .map(|item| {
-            let variant = lookup.variant(&item.identifier)?.clone();
-            let location_id = lookup.location(&item.location)?;
+        .zip(keyed)
+        .map(|(item, key)| {
+            let variant = lookup
+                .variant_by_key(key.map_err(ResolveError::from)?)?
+                .clone();
+            let location_id = resolved_locations
+                .iter()
+                .find(|(l, _)| *l == item.location)
+                .map_or(Err(LocationError::NoDefault), |(_, r)| r.clone())?;
             Ok(Target {
                 variant,
                 location_id,
@@ -160,7 +180,7 @@ pub async fn plan<C: CatalogStore>(
 /// What was stored for one item.
 #[derive(Clone, Debug)]
 pub struct Stored {
-    pub variant: Variant,
+    pub variant: Arc<Variant>,
     pub location_id: String,
     pub version: Version,
 }
@@ -176,9 +196,10 @@ pub async fn commit<S: InventoryStore>(
 ) -> Vec<Result<Stored, ItemFailure>> {
     let version = Version::now();
     let mut commands: Vec<Command> = Vec::new();
-    let mut slot_of: HashMap<RecordKey, usize> = HashMap::new();
+    let mut slot_of: foldhash::HashMap<RecordKey, usize> = foldhash::HashMap::default();
     // For every item: the command it joined, or its failure.
-    let mut joined: Vec<Result<(usize, Variant), ItemFailure>> = Vec::with_capacity(items.len());
+    let mut joined: Vec<Result<(usize, Arc<Variant>), ItemFailure>> =
+        Vec::with_capacity(items.len());
     for item in items {
         joined.push(item.map(|target| {
             let key = RecordKey {
@@ -200,11 +221,13 @@ pub async fn commit<S: InventoryStore>(
         }));
     }
     // One request, one version: its commands touch distinct records, so keys stay unique.
+    let started = std::time::Instant::now();
     let outcomes = if commands.is_empty() {
         Vec::new()
     } else {
         store.append(&commands, deadline).await
     };
+    telemetry::add(|m| &m.write_micros, started.elapsed().as_micros() as u64);
     let results: Vec<Result<Stored, ItemFailure>> = joined
         .into_iter()
         .map(|item| {
@@ -240,7 +263,7 @@ pub struct CreateItem {
 #[derive(Clone, Debug)]
 pub struct PlannedCreate {
     pub key: RecordKey,
-    pub variant: Variant,
+    pub variant: Arc<Variant>,
     pub update: StockUpdate,
 }
 
@@ -301,7 +324,7 @@ pub async fn commit_create<S: InventoryStore>(
     store: &S,
     planned: Vec<Result<PlannedCreate, ItemFailure>>,
     deadline: Deadline,
-) -> Vec<Result<(Variant, InventoryRecord), ItemFailure>> {
+) -> Vec<Result<(Arc<Variant>, InventoryRecord), ItemFailure>> {
     let version = Version::now();
     let results = stream::iter(planned)
         .map(|item| {
@@ -336,7 +359,7 @@ pub async fn create<S: CatalogStore + InventoryStore>(
     tenant: &TenantId,
     items: Vec<CreateItem>,
     deadline: Deadline,
-) -> Result<Vec<Result<(Variant, InventoryRecord), ItemFailure>>, StoreError> {
+) -> Result<Vec<Result<(Arc<Variant>, InventoryRecord), ItemFailure>>, StoreError> {
     let planned = plan_create(store, tenant, items, deadline).await?;
     Ok(commit_create(store, planned, deadline).await)
 }
@@ -345,7 +368,7 @@ pub async fn create<S: CatalogStore + InventoryStore>(
 pub async fn read<S: InventoryStore>(
     store: &S,
     tenant: &TenantId,
-    variants: &[Variant],
+    variants: &[&Variant],
     locations: Option<&[String]>,
     deadline: Deadline,
 ) -> Result<HashMap<String, Vec<InventoryRecord>>, StoreError> {
@@ -402,12 +425,12 @@ mod tests {
         s.put_catalog(
             &tenant(),
             CatalogKey::new(KeyKind::Variant, "V1"),
-            CatalogEntry::Variants(vec![v.clone()]),
+            CatalogEntry::Variants(vec![Arc::new(v.clone())]),
         );
         s.put_catalog(
             &tenant(),
             CatalogKey::new(KeyKind::Sku, "S1"),
-            CatalogEntry::Variants(vec![v]),
+            CatalogEntry::Variants(vec![Arc::new(v)]),
         );
         for id in ["L1", "L2"] {
             s.put_catalog(
@@ -449,7 +472,7 @@ mod tests {
             product_id: "P1".into(),
             ..Default::default()
         };
-        let mut all = read(s, &tenant(), &[v], Some(&[loc.to_owned()]), deadline())
+        let mut all = read(s, &tenant(), &[&v], Some(&[loc.to_owned()]), deadline())
             .await
             .unwrap();
         all.remove("V1").unwrap().pop().unwrap()

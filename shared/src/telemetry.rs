@@ -36,6 +36,9 @@ pub struct RequestMetrics {
     pub dynamodb_calls: AtomicU64,
     /// Of those, retries: by the SDK (errors) or by us (unprocessed items or keys).
     pub dynamodb_retries: AtomicU64,
+    /// Time spent resolving identifiers (the catalog pass) and writing, in microseconds.
+    pub resolve_micros: AtomicU64,
+    pub write_micros: AtomicU64,
     /// The calls per DynamoDB operation.
     by_operation: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }

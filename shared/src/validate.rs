@@ -89,7 +89,8 @@ impl FieldError {
 #[derive(Debug)]
 pub struct Fields<'a> {
     map: &'a Map<String, Value>,
-    read: Vec<&'a str>,
+    /// Fields read so far; objects rarely have more than a handful.
+    read: smallvec::SmallVec<[&'a str; 8]>,
     /// Prefix for nested field names in messages (`preorderInfo.limit`).
     path: String,
 }
@@ -99,7 +100,7 @@ impl<'a> Fields<'a> {
         match value {
             Value::Object(map) => Ok(Fields {
                 map,
-                read: Vec::new(),
+                read: smallvec::SmallVec::new(),
                 path: String::new(),
             }),
             _ => Err(FieldError::new(what, Problem::NotObject)),
@@ -108,6 +109,11 @@ impl<'a> Fields<'a> {
 
     fn name(&self, field: &str) -> String {
         format!("{}{field}", self.path)
+    }
+
+    /// The error for `field`; its full name is only spelt out when there is an error.
+    fn fail(&self, field: &str, problem: Problem) -> FieldError {
+        FieldError::new(self.name(field), problem)
     }
 
     /// The raw value; `null` counts as absent.
@@ -123,95 +129,90 @@ impl<'a> Fields<'a> {
 
     /// A whole number within the 32-bit range, negative allowed.
     pub fn integer(&mut self, field: &str) -> Result<Option<i64>, FieldError> {
-        let name = self.name(field);
-        self.value(field).map(|v| integer(&name, v)).transpose()
+        match self.value(field) {
+            None => Ok(None),
+            Some(v) => integer_value(v).map(Some).map_err(|p| self.fail(field, p)),
+        }
     }
 
     /// A whole number from 0 to [`MAX_QUANTITY`].
     pub fn quantity(&mut self, field: &str) -> Result<Option<i64>, FieldError> {
-        let name = self.name(field);
         match self.integer(field)? {
-            Some(q) if q < 0 => Err(FieldError::new(name, Problem::Negative)),
+            Some(q) if q < 0 => Err(self.fail(field, Problem::Negative)),
             q => Ok(q),
         }
     }
 
     pub fn boolean(&mut self, field: &str) -> Result<Option<bool>, FieldError> {
-        let name = self.name(field);
         match self.value(field) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(FieldError::new(name, Problem::NotBoolean)),
+            Some(_) => Err(self.fail(field, Problem::NotBoolean)),
         }
     }
 
     /// Free text up to [`MAX_TEXT_LEN`]; control characters other than line breaks refused.
     pub fn text(&mut self, field: &str) -> Result<Option<&'a str>, FieldError> {
-        let name = self.name(field);
         match self.value(field) {
             None => Ok(None),
             Some(Value::String(s)) => {
                 if s.len() > MAX_TEXT_LEN {
-                    return Err(FieldError::new(name, Problem::TooLong));
+                    return Err(self.fail(field, Problem::TooLong));
                 }
                 if s.chars()
                     .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
                 {
-                    return Err(FieldError::new(name, Problem::ControlCharacter));
+                    return Err(self.fail(field, Problem::ControlCharacter));
                 }
                 Ok(Some(s.as_str()))
             }
-            Some(_) => Err(FieldError::new(name, Problem::NotString)),
+            Some(_) => Err(self.fail(field, Problem::NotString)),
         }
     }
 
     /// An identifier: a string, or a whole number written without quotes (`"locationId": 104`).
     pub fn id(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        let name = self.name(field);
         let raw = match self.value(field) {
             None => return Ok(None),
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-            Some(_) => return Err(FieldError::new(name, Problem::NotString)),
+            Some(_) => return Err(self.fail(field, Problem::NotString)),
         };
-        identifier(&name, &raw)?;
+        identifier_problem(&raw).map_err(|p| self.fail(field, p))?;
         Ok(Some(raw))
     }
 
     /// A string identifier (numbers refused).
     pub fn string_id(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        let name = self.name(field);
         match self.value(field) {
             None => Ok(None),
             Some(Value::String(s)) => {
-                identifier(&name, s)?;
+                identifier_problem(s).map_err(|p| self.fail(field, p))?;
                 Ok(Some(s.clone()))
             }
-            Some(_) => Err(FieldError::new(name, Problem::NotString)),
+            Some(_) => Err(self.fail(field, Problem::NotString)),
         }
     }
 
     /// A calendar date, `YYYY-MM-DD` or a full RFC 3339 timestamp.
     pub fn date(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        let name = self.name(field);
         match self.text(field)? {
             None => Ok(None),
             Some(s) if is_date(s) => Ok(Some(s.to_owned())),
-            Some(_) => Err(FieldError::new(name, Problem::NotDate)),
+            Some(_) => Err(self.fail(field, Problem::NotDate)),
         }
     }
 
     /// A nested object, read with its own field tracking.
     pub fn object(&mut self, field: &str) -> Result<Option<Fields<'a>>, FieldError> {
-        let name = self.name(field);
         match self.value(field) {
             None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(Fields {
                 map,
-                read: Vec::new(),
-                path: format!("{name}."),
+                read: smallvec::SmallVec::new(),
+                path: format!("{}.", self.name(field)),
             })),
-            Some(_) => Err(FieldError::new(name, Problem::NotObject)),
+            Some(_) => Err(self.fail(field, Problem::NotObject)),
         }
     }
 
@@ -223,7 +224,7 @@ impl<'a> Fields<'a> {
     /// Fails on the first field that was never read.
     pub fn finish(self) -> Result<(), FieldError> {
         match self.map.keys().find(|k| !self.read.contains(&k.as_str())) {
-            Some(unknown) => Err(FieldError::new(self.name(unknown), Problem::Unknown)),
+            Some(unknown) => Err(self.fail(unknown, Problem::Unknown)),
             None => Ok(()),
         }
     }
@@ -231,40 +232,45 @@ impl<'a> Fields<'a> {
 
 /// A JSON number that is a whole number in the 32-bit range (`12.0` is accepted as 12).
 pub fn integer(field: &str, value: &Value) -> Result<i64, FieldError> {
-    let n = match value {
-        Value::Number(n) => n,
-        _ => return Err(FieldError::new(field, Problem::NotInteger)),
+    integer_value(value).map_err(|p| FieldError::new(field, p))
+}
+
+fn integer_value(value: &Value) -> Result<i64, Problem> {
+    let Value::Number(n) = value else {
+        return Err(Problem::NotInteger);
     };
-    let wide = if let Some(i) = n.as_i64() {
-        i as f64
-    } else if n.as_u64().is_some() {
-        return Err(FieldError::new(field, Problem::TooLarge));
-    } else {
-        let f = n.as_f64().unwrap_or(f64::NAN);
-        if !f.is_finite() || f.fract() != 0.0 {
-            return Err(FieldError::new(field, Problem::NotInteger));
-        }
-        f
-    };
-    if wide > MAX_QUANTITY as f64 || wide < -(MAX_QUANTITY as f64) {
-        return Err(FieldError::new(field, Problem::TooLarge));
+    if let Some(i) = n.as_i64() {
+        return if i.unsigned_abs() > MAX_QUANTITY as u64 {
+            Err(Problem::TooLarge)
+        } else {
+            Ok(i)
+        };
     }
-    Ok(wide as i64)
+    if n.as_u64().is_some() {
+        return Err(Problem::TooLarge);
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if !f.is_finite() || f.fract() != 0.0 {
+        return Err(Problem::NotInteger);
+    }
+    if f.abs() > MAX_QUANTITY as f64 {
+        return Err(Problem::TooLarge);
+    }
+    Ok(f as i64)
 }
 
 /// The identifier text rules, as a field error.
 pub fn identifier(field: &str, raw: &str) -> Result<(), FieldError> {
+    identifier_problem(raw).map_err(|p| FieldError::new(field, p))
+}
+
+fn identifier_problem(raw: &str) -> Result<(), Problem> {
     if raw.len() > MAX_IDENTIFIER_LEN {
-        return Err(FieldError::new(field, Problem::TooLong));
+        return Err(Problem::TooLong);
     }
-    check_text("id", raw).map_err(|e| {
-        let problem = match e {
-            crate::identifiers::IdentifierError::ControlCharacter { .. } => {
-                Problem::ControlCharacter
-            }
-            _ => Problem::Empty,
-        };
-        FieldError::new(field, problem)
+    check_text("id", raw).map_err(|e| match e {
+        crate::identifiers::IdentifierError::ControlCharacter { .. } => Problem::ControlCharacter,
+        _ => Problem::Empty,
     })
 }
 

@@ -126,7 +126,7 @@ async fn record<B: Harness>(
     let mut all = service::read(
         store,
         tenant,
-        &[v],
+        &[&v],
         Some(&[location.to_owned()]),
         deadline(),
     )

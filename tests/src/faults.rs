@@ -86,6 +86,11 @@ pub struct FaultProxy {
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.server.abort();
+        crate::report("faults_injected", self.faults_injected());
+        crate::report(
+            "dynamodb_calls_through_the_fault_proxy",
+            self.state().calls.values().sum(),
+        );
     }
 }
 

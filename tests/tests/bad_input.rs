@@ -148,6 +148,7 @@ async fn run_corpus<E: Endpoint>(name: &str) -> usize {
             assert!(!text.contains(leak), "{label}: leaks {leak:?}: {text}");
         }
     }
+    inventory_tests::report("bad_inputs_tried", cases.len());
     cases.len()
 }
 

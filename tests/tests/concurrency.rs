@@ -37,6 +37,7 @@ async fn different_fields_through_different_dialects_both_survive() {
         let batch = api.post(&batch_path, &bearer, &batch_body);
         let (crux, batch) = tokio::join!(crux, batch);
         assert_eq!((crux.status, batch.status), (200, 200));
+        inventory_tests::report("requests_under_load", 3);
         let r = record(&api, &key, "zoot-suit-34-d").await;
         assert_eq!(
             (r["backorder"].clone(), r["quantity"].clone()),
@@ -83,6 +84,7 @@ async fn many_clients_hammering_leave_the_last_write_per_key() {
                 assert_eq!(reply.body, json!({"allPassed": true, "results": []}));
                 // Reads see the write just acknowledged, whatever the other clients do.
                 let r = record(api, key, variant).await;
+                inventory_tests::report("requests_under_load", 2);
                 assert_eq!((r["quantity"].clone(), r["revision"].clone()), (json!(value), json!(round + 1)), "{variant}: {r}");
                 last = value;
             }

@@ -1052,7 +1052,10 @@ async fn product_inventory() {
     };
     let tenant = inventory_core::model::TenantId::parse(&format!("demo-{}", t.suffix)).unwrap();
     let key = inventory_core::identifiers::CatalogKey::sku_size_width("ZOOT-SUIT", "34", "D");
-    let entry = inventory_core::catalog::CatalogEntry::Variants(vec![original, twin]);
+    let entry = inventory_core::catalog::CatalogEntry::Variants(vec![
+        std::sync::Arc::new(original),
+        std::sync::Arc::new(twin),
+    ]);
     let item = inventory_core::store::dynamo::items::catalog_item(&tenant, &key, &entry).unwrap();
     inventory_tests::dynamo()
         .await

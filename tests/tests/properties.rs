@@ -141,6 +141,7 @@ fn check<E: Endpoint>(
         ("authorization", auth),
     ];
     let (status, reply) = runtime.block_on(call::<E>(&app, request("POST", path, &headers, body)));
+    inventory_tests::report("generated_inputs_tried", 1);
     prop_assert!(status.as_u16() < 500, "{status}: {reply} for {body}");
     prop_assert!(reply.is_object() || reply.is_array(), "{reply}");
     if !status.is_success() {

@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
+
 use inventory_core::store::dynamo::DynamoStore;
 use lambda_runtime::{LambdaEvent, service_fn};
 

@@ -81,12 +81,11 @@ impl Endpoint for InventoryQuery {
         let resolved: Vec<Result<&Variant, ResolveError>> = query
             .items
             .iter()
-            .map(|(_, id)| lookup.variant(id))
+            .map(|(_, id)| lookup.variant(id).map(|v| v.as_ref()))
             .collect();
-        let variants: Vec<Variant> = resolved
+        let variants: Vec<&Variant> = resolved
             .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|v| (*v).clone())
+            .filter_map(|r| r.as_ref().ok().copied())
             .collect();
         let records = service::read(
             &app.store,

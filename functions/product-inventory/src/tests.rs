@@ -49,7 +49,7 @@ async fn on_hand(
     let records = service::read(
         &app.store,
         &TenantId::parse(tenant).unwrap(),
-        &[v],
+        &[&v],
         None,
         Deadline::after(std::time::Duration::from_secs(5)),
     )

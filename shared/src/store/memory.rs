@@ -25,7 +25,7 @@ struct Ledger {
 #[derive(Default)]
 struct State {
     keys: HashMap<KeyHash, StoredKey>,
-    catalog: HashMap<(TenantId, CatalogKey), CatalogEntry>,
+    catalog: HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
     ledgers: BTreeMap<RecordKey, Ledger>,
     jobs: HashMap<(TenantId, String), Job>,
     /// Test hook: every append fails its items with this.
@@ -52,7 +52,11 @@ impl MemoryStore {
     }
 
     pub fn put_catalog(&self, tenant: &TenantId, key: CatalogKey, entry: CatalogEntry) {
-        self.state().catalog.insert((tenant.clone(), key), entry);
+        self.state()
+            .catalog
+            .entry(tenant.clone())
+            .or_default()
+            .insert(key, entry);
     }
 
     /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
@@ -60,7 +64,10 @@ impl MemoryStore {
         let mut state = self.state();
         let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
             keys.into_iter()
-                .filter_map(|k| state.catalog.get(&k).cloned().map(|e| (k, e)))
+                .filter_map(|(tenant, key)| {
+                    let entry = state.catalog.get(&tenant)?.get(&key)?.clone();
+                    Some(((tenant, key), entry))
+                })
                 .collect::<HashMap<_, _>>()
         };
         let mut existing = stored(&state, file.keys_to_read());
@@ -72,7 +79,7 @@ impl MemoryStore {
             state.keys.insert(key.hash, key);
         }
         for (tenant, key, entry) in plan.catalog {
-            state.catalog.insert((tenant, key), entry);
+            state.catalog.entry(tenant).or_default().insert(key, entry);
         }
         Ok(())
     }
@@ -144,12 +151,12 @@ impl CatalogStore for MemoryStore {
         tenant: &TenantId,
         keys: &[CatalogKey],
         _deadline: Deadline,
-    ) -> Result<HashMap<CatalogKey, CatalogEntry>, StoreError> {
+    ) -> Result<Vec<(CatalogKey, CatalogEntry)>, StoreError> {
         let state = self.state();
         Ok(keys
             .iter()
             .filter_map(|k| {
-                let entry = state.catalog.get(&(tenant.clone(), k.clone()))?;
+                let entry = state.catalog.get(tenant)?.get(k)?;
                 Some((k.clone(), entry.clone()))
             })
             .collect())

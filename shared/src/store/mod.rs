@@ -4,7 +4,6 @@
 pub mod dynamo;
 pub mod memory;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
@@ -112,13 +111,13 @@ pub trait KeyStore: Send + Sync {
 
 /// Catalog entries by key, many at a time.
 pub trait CatalogStore: Send + Sync {
-    /// Entries for the keys that exist; missing keys are simply absent from the map.
+    /// Entries for the keys that exist; missing keys are simply absent.
     fn lookup(
         &self,
         tenant: &TenantId,
         keys: &[CatalogKey],
         deadline: Deadline,
-    ) -> impl Future<Output = Result<HashMap<CatalogKey, CatalogEntry>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(CatalogKey, CatalogEntry)>, StoreError>> + Send;
 }
 
 /// The inventory ledger.

@@ -2,6 +2,9 @@
 //! the in-memory store, render) on a 1,000-item request. `tools/bench` reads the medians from
 //! target/criterion and divides by the items per request.
 
+#[global_allocator]
+static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use inventory_core::http::{App, Endpoint, serve};
 use inventory_core::seed::SeedFile;
@@ -13,7 +16,12 @@ const ITEMS: usize = 1000;
 const KEY: &str = "bench-key-0123456789";
 
 fn check_digit(body: &str) -> char {
-    let sum: u32 = body.bytes().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
     char::from(b'0' + ((10 - sum % 10) % 10) as u8)
 }
 
@@ -39,18 +47,34 @@ fn app(seed: &SeedFile) -> App<MemoryStore> {
     App::new(store)
 }
 
-fn bench_dialect<E: Endpoint>(c: &mut Criterion, name: &str, path: &str, auth: &str, body: String, items: usize) {
+fn bench_dialect<E: Endpoint>(
+    c: &mut Criterion,
+    name: &str,
+    path: &str,
+    auth: &str,
+    body: String,
+    items: usize,
+) {
     let seed = seed();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("cpu_per_item");
     group.throughput(Throughput::Elements(items as u64));
     group.bench_function(name, |b| {
         b.iter_batched(
-            || (app(&seed), request("POST", path, &[("authorization", auth)], &body)),
+            || {
+                (
+                    app(&seed),
+                    request("POST", path, &[("authorization", auth)], &body),
+                )
+            },
             |(app, req)| {
                 let response = runtime.block_on(serve::<E, _>(&app, req));
                 assert_eq!(response.status(), 200);
-                response
+                // Returned, not dropped here: criterion drops outputs outside the timing.
+                (app, response)
             },
             BatchSize::PerIteration,
         )
@@ -60,26 +84,65 @@ fn bench_dialect<E: Endpoint>(c: &mut Criterion, name: &str, path: &str, auth: &
 
 fn dialects(c: &mut Criterion) {
     let bearer = format!("Bearer {KEY}");
-    let batch: Vec<Value> = (0..ITEMS).map(|i| json!({"variant_id": format!("BV{i}"), "inStock": i})).collect();
-    bench_dialect::<batch_stock::BatchStock>(c, "batch-stock", "/api/batchStock?warehouse_id=W1", &bearer,
-        json!({"batchStock": {"item": batch}}).to_string(), ITEMS);
+    let batch: Vec<Value> = (0..ITEMS)
+        .map(|i| json!({"variant_id": format!("BV{i}"), "inStock": i}))
+        .collect();
+    bench_dialect::<batch_stock::BatchStock>(
+        c,
+        "batch-stock",
+        "/api/batchStock?warehouse_id=W1",
+        &bearer,
+        json!({"batchStock": {"item": batch}}).to_string(),
+        ITEMS,
+    );
 
     // Half by sku_id, half by UPC-A: the GTIN path is the costlier one.
     let crux: Vec<Value> = (0..ITEMS)
-        .map(|i| if i % 2 == 0 { json!({"sku_id": format!("BSKU{i}"), "quantity_in_stock": i}) } else { json!({"upca": upc(i), "quantity_on_backorder": i}) })
+        .map(|i| {
+            if i % 2 == 0 {
+                json!({"sku_id": format!("BSKU{i}"), "quantity_in_stock": i})
+            } else {
+                json!({"upca": upc(i), "quantity_on_backorder": i})
+            }
+        })
         .collect();
-    bench_dialect::<crux_bulk_inventory::CruxBulkInventory>(c, "crux-bulk-inventory", "/timp/products/skus/inventory/bulk/",
-        &format!("Token {KEY}"), Value::from(crux).to_string(), ITEMS);
+    bench_dialect::<crux_bulk_inventory::CruxBulkInventory>(
+        c,
+        "crux-bulk-inventory",
+        "/timp/products/skus/inventory/bulk/",
+        &format!("Token {KEY}"),
+        Value::from(crux).to_string(),
+        ITEMS,
+    );
 
     let rows: Vec<Value> = (0..ITEMS).map(|i| json!({"sku": format!("BSKU{i}"), "totalQuantity": i, "locationId": "W1", "type": "Stock"})).collect();
-    bench_dialect::<bulk_insert::BulkInsert>(c, "bulk-insert", "/inventory/bulk-insert", &bearer, Value::from(rows).to_string(), ITEMS);
+    bench_dialect::<bulk_insert::BulkInsert>(
+        c,
+        "bulk-insert",
+        "/inventory/bulk-insert",
+        &bearer,
+        Value::from(rows).to_string(),
+        ITEMS,
+    );
 
     let creates: Vec<Value> = (0..ITEMS).map(|i| json!({"variantId": format!("BV{i}"), "productId": format!("BP{i}"), "quantity": i})).collect();
-    bench_dialect::<wix_inventory_create::BulkCreateInventoryItems>(c, "wix-inventory-create", "/stores/v3/bulk/inventory-items/create",
-        KEY, json!({"inventoryItems": creates, "returnEntity": true}).to_string(), ITEMS);
+    bench_dialect::<wix_inventory_create::BulkCreateInventoryItems>(
+        c,
+        "wix-inventory-create",
+        "/stores/v3/bulk/inventory-items/create",
+        KEY,
+        json!({"inventoryItems": creates, "returnEntity": true}).to_string(),
+        ITEMS,
+    );
 
-    bench_dialect::<product_inventory::ProductInventory>(c, "product-inventory", "/api/product/inventory", &bearer,
-        json!({"upc": upc(7), "store": "W1", "quantity": 3}).to_string(), 1);
+    bench_dialect::<product_inventory::ProductInventory>(
+        c,
+        "product-inventory",
+        "/api/product/inventory",
+        &bearer,
+        json!({"upc": upc(7), "store": "W1", "quantity": 3}).to_string(),
+        1,
+    );
 }
 
 criterion_group! {

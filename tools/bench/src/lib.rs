@@ -5,7 +5,12 @@ use inventory_core::ledger::{Command, RecordKey, Version};
 use inventory_core::model::{StockUpdate, TenantId};
 
 /// The commands a batchStock request setting `inStock` for `variants` at `location` stores.
-pub fn commands(tenant: &TenantId, variants: &[String], location: &str, quantity: i64) -> Vec<Command> {
+pub fn commands(
+    tenant: &TenantId,
+    variants: &[String],
+    location: &str,
+    quantity: i64,
+) -> Vec<Command> {
     let version = Version::now();
     variants
         .iter()

@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
+
 #[tokio::main]
 async fn main() -> Result<(), inventory_core::lambda_http::Error> {
     inventory_core::http::run::<bulk_insert::BulkInsertJob>().await

@@ -76,7 +76,9 @@ pub fn catalog_item(
         tenant: None,
     };
     match entry {
-        CatalogEntry::Variants(v) => item.variants = Some(v.clone()),
+        CatalogEntry::Variants(v) => {
+            item.variants = Some(v.iter().map(|v| (**v).clone()).collect())
+        }
         CatalogEntry::Location(l) => item.location = Some(l.clone()),
         CatalogEntry::Account => {}
         CatalogEntry::Tenant(t) => item.tenant = Some(t.clone()),
@@ -94,7 +96,13 @@ pub fn catalog_entry(kind: KeyKind, item: Item) -> Result<CatalogEntry, StoreErr
         ),
         KeyKind::Account => CatalogEntry::Account,
         KeyKind::Tenant => CatalogEntry::Tenant(item.tenant.unwrap_or_default()),
-        _ => CatalogEntry::Variants(item.variants.unwrap_or_default()),
+        _ => CatalogEntry::Variants(
+            item.variants
+                .unwrap_or_default()
+                .into_iter()
+                .map(std::sync::Arc::new)
+                .collect(),
+        ),
     })
 }
 
@@ -448,11 +456,16 @@ mod tests {
             ..Default::default()
         };
         let key = CatalogKey::new(KeyKind::Sku, "S");
-        let item = catalog_item(&tenant, &key, &CatalogEntry::Variants(vec![v.clone()])).unwrap();
+        let item = catalog_item(
+            &tenant,
+            &key,
+            &CatalogEntry::Variants(vec![std::sync::Arc::new(v.clone())]),
+        )
+        .unwrap();
         assert_eq!(item[PK], AttributeValue::S("demo#sku#S".into()));
         assert_eq!(
             catalog_entry(KeyKind::Sku, item).unwrap(),
-            CatalogEntry::Variants(vec![v])
+            CatalogEntry::Variants(vec![std::sync::Arc::new(v)])
         );
     }
 }

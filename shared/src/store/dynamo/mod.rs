@@ -195,34 +195,25 @@ impl DynamoStore {
         }
     }
 
-    /// Every ledger item of one variant's partition, page by page.
+    /// Every ledger item of one variant's partition (all its locations), page by page.
     async fn partition(
         &self,
         tenant: &TenantId,
         variant_id: &str,
-        location_id: Option<&str>,
         deadline: Deadline,
     ) -> Result<Vec<LedgerItem>, StoreError> {
         let pk = items::record_pk(tenant, variant_id);
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
+            let query = self
                 .client
                 .query()
                 .table_name(self.table(Table::Inventory))
                 .consistent_read(true)
+                .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .set_exclusive_start_key(start.take());
-            query = match location_id {
-                Some(location) => query
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(
-                        ":prefix",
-                        AttributeValue::S(items::record_sk_prefix(location)),
-                    ),
-                None => query.key_condition_expression("pk = :pk"),
-            };
             let page = deadline
                 .run(async { query.send().await.map_err(store_error) })
                 .await?;
@@ -248,7 +239,7 @@ impl DynamoStore {
         let deadline = Deadline::after(Duration::from_secs(60));
         let mut by_record: BTreeMap<RecordKey, (Option<Snapshot>, Vec<Command>, String)> =
             BTreeMap::new();
-        for item in self.partition(tenant, variant_id, None, deadline).await? {
+        for item in self.partition(tenant, variant_id, deadline).await? {
             match item {
                 LedgerItem::Command(c) => {
                     let entry = by_record.entry(c.key.clone()).or_default();
@@ -399,9 +390,9 @@ impl CatalogStore for DynamoStore {
         tenant: &TenantId,
         keys: &[CatalogKey],
         deadline: Deadline,
-    ) -> Result<HashMap<CatalogKey, CatalogEntry>, StoreError> {
+    ) -> Result<Vec<(CatalogKey, CatalogEntry)>, StoreError> {
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
         let by_pk: HashMap<String, &CatalogKey> = keys
             .iter()
@@ -523,7 +514,7 @@ impl InventoryStore for DynamoStore {
         deadline: Deadline,
     ) -> Result<Vec<InventoryRecord>, StoreError> {
         let mut by_location: BTreeMap<String, (Option<Snapshot>, Vec<Command>)> = BTreeMap::new();
-        for item in self.partition(tenant, variant_id, None, deadline).await? {
+        for item in self.partition(tenant, variant_id, deadline).await? {
             match item {
                 LedgerItem::Command(c) => by_location
                     .entry(c.key.location_id.clone())

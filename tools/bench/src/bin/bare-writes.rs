@@ -4,6 +4,9 @@
 //!
 //! Usage: bare-writes ITEMS ROUNDS (endpoint and tables from the usual environment).
 
+#[global_allocator]
+static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
@@ -46,7 +49,8 @@ async fn main() {
                         .send()
                         .await
                         .expect("BatchWriteItem");
-                    out.unprocessed_items().map_or(0, |u| u.values().map(Vec::len).sum())
+                    out.unprocessed_items()
+                        .map_or(0, |u| u.values().map(Vec::len).sum())
                 }
             })
             .buffer_unordered(concurrency)
@@ -55,8 +59,14 @@ async fn main() {
             .into_iter()
             .sum();
         let seconds = started.elapsed().as_secs_f64();
-        assert_eq!(unprocessed, 0, "the local endpoint never leaves work unprocessed");
-        println!("{}", serde_json::json!({"items": count, "seconds": seconds}));
+        assert_eq!(
+            unprocessed, 0,
+            "the local endpoint never leaves work unprocessed"
+        );
+        println!(
+            "{}",
+            serde_json::json!({"items": count, "seconds": seconds})
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
