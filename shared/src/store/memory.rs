@@ -26,7 +26,7 @@ struct Ledger {
 struct State {
     keys: HashMap<KeyHash, StoredKey>,
     catalog: HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
-    ledgers: foldhash::HashMap<RecordKey, Ledger>,
+    ledgers: BTreeMap<RecordKey, Ledger>,
     jobs: HashMap<(TenantId, String), Job>,
     /// Test hook: every append fails its items with this.
     failing_writes: Option<WriteFailure>,
