@@ -74,9 +74,9 @@ pub struct Slots<E> {
 /// Splits parsed elements into the valid items and their slots. Counts the request's
 /// items (received, and failed for the invalid ones) into the request metrics.
 pub fn split<T, E>(parsed: impl IntoIterator<Item = Result<T, E>>) -> (Vec<T>, Slots<E>) {
-    let mut items = Vec::new();
+    let parsed = parsed.into_iter();
+    let mut items = Vec::with_capacity(parsed.size_hint().0);
     let slots: Vec<Result<usize, E>> = parsed
-        .into_iter()
         .map(|p| {
             p.map(|item| {
                 items.push(item);
@@ -195,8 +195,9 @@ pub async fn commit<S: InventoryStore>(
     deadline: Deadline,
 ) -> Vec<Result<Stored, ItemFailure>> {
     let version = Version::now();
-    let mut commands: Vec<Command> = Vec::new();
-    let mut slot_of: foldhash::HashMap<RecordKey, usize> = foldhash::HashMap::default();
+    let mut commands: Vec<Command> = Vec::with_capacity(items.len());
+    let mut slot_of: foldhash::HashMap<RecordKey, usize> =
+        foldhash::HashMap::with_capacity_and_hasher(items.len(), Default::default());
     // For every item: the command it joined, or its failure.
     let mut joined: Vec<Result<(usize, Arc<Variant>), ItemFailure>> =
         Vec::with_capacity(items.len());

@@ -274,7 +274,7 @@ fn invalid(violations: Vec<Value>) -> Rejection {
 
 /// Collects the field violations of one item instead of stopping at the first.
 struct Violations {
-    prefix: String,
+    index: usize,
     found: Vec<Value>,
 }
 
@@ -287,7 +287,12 @@ impl Violations {
     }
 
     fn add(&mut self, e: &FieldError) {
-        self.found.push(violation_of(&self.prefix, e));
+        self.found.push(violation_of(&self.prefix(), e));
+    }
+
+    /// `inventoryItems[3].`: spelt out only when there is something to report.
+    fn prefix(&self) -> String {
+        format!("inventoryItems[{}].", self.index)
     }
 }
 
@@ -297,7 +302,7 @@ fn parse_item(
     index: usize,
 ) -> Result<(CreateItem, Option<DocumentedError>), Vec<Value>> {
     let mut v = Violations {
-        prefix: format!("inventoryItems[{index}]."),
+        index,
         found: Vec::new(),
     };
     let mut f = Fields::of(element, "item").map_err(|e| {
@@ -336,19 +341,19 @@ fn parse_item(
             && !v
                 .found
                 .iter()
-                .any(|x| x["field"] == format!("{}{field}", v.prefix))
+                .any(|x| x["field"] == format!("{}{field}", v.prefix()))
         {
             v.add(&FieldError::missing(field));
         }
     }
     match tracking_given {
         (false, false) => v.found.push(violation(
-            format!("{}quantity", v.prefix),
+            format!("{}quantity", v.prefix()),
             "One of quantity or inStock is required".into(),
             "ONE_OF",
         )),
         (true, true) => v.found.push(violation(
-            format!("{}inStock", v.prefix),
+            format!("{}inStock", v.prefix()),
             "Only one of quantity or inStock may be set".into(),
             "ONE_OF",
         )),

@@ -1,6 +1,6 @@
 //! An in-memory backend with the same behaviour as the DynamoDB one, for unit tests.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::auth::{KeyHash, StoredKey};
@@ -19,14 +19,41 @@ use crate::store::{
 struct Ledger {
     product_id: String,
     snapshot: Option<Snapshot>,
-    commands: BTreeMap<Version, Command>,
+    /// Sorted by version, one per version (a rewrite of a version replaces it, as a put
+    /// does). A vector, not a map: most records hold one command between compactions.
+    commands: Vec<Command>,
+}
+
+impl Ledger {
+    fn put(&mut self, command: &Command) {
+        // Versions grow with time: the common case appends, most often to an empty ledger
+        // (room for one, not the four a first push would make).
+        if self.commands.is_empty() {
+            self.commands.reserve_exact(1);
+        }
+        if self
+            .commands
+            .last()
+            .is_none_or(|last| last.version < command.version)
+        {
+            return self.commands.push(command.clone());
+        }
+        match self
+            .commands
+            .binary_search_by(|c| c.version.cmp(&command.version))
+        {
+            Ok(at) => self.commands[at].clone_from(command),
+            Err(at) => self.commands.insert(at, command.clone()),
+        }
+    }
 }
 
 #[derive(Default)]
 struct State {
     keys: HashMap<KeyHash, StoredKey>,
     catalog: HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
-    ledgers: BTreeMap<RecordKey, Ledger>,
+    /// Hashed, and grown once per batch: ordering them cost more than the rest of a write.
+    ledgers: foldhash::HashMap<RecordKey, Ledger>,
     jobs: HashMap<(TenantId, String), Job>,
     /// Test hook: every append fails its items with this.
     failing_writes: Option<WriteFailure>,
@@ -118,18 +145,16 @@ impl MemoryStore {
     pub fn compact(&self, settled_before: i64) {
         let mut state = self.state();
         for (key, ledger) in state.ledgers.iter_mut() {
-            let commands: Vec<Command> = ledger.commands.values().cloned().collect();
             if let Some(c) = ledger::compact(
                 key,
                 &ledger.product_id,
                 ledger.snapshot.clone(),
-                &commands,
+                &ledger.commands,
                 settled_before,
             ) {
                 ledger.snapshot = Some(c.snapshot);
-                for v in c.folded {
-                    ledger.commands.remove(&v);
-                }
+                let folded: BTreeSet<Version> = c.folded.into_iter().collect();
+                ledger.commands.retain(|c| !folded.contains(&c.version));
             }
         }
     }
@@ -176,12 +201,11 @@ impl InventoryStore for MemoryStore {
         if deadline.passed() {
             return vec![Err(WriteFailure::Deadline); commands.len()];
         }
+        state.ledgers.reserve(commands.len());
         for command in commands {
             let ledger = state.ledgers.entry(command.key.clone()).or_default();
             ledger.product_id.clone_from(&command.product_id);
-            ledger
-                .commands
-                .insert(command.version.clone(), command.clone());
+            ledger.put(command);
         }
         vec![Ok(()); commands.len()]
     }
@@ -215,10 +239,7 @@ impl InventoryStore for MemoryStore {
             .iter()
             .filter(|(k, _)| &k.tenant == tenant && k.variant_id == variant_id)
             .filter(|(_, l)| l.snapshot.is_some() || !l.commands.is_empty())
-            .map(|(k, l)| {
-                let commands: Vec<Command> = l.commands.values().cloned().collect();
-                ledger::current(k, product_id, l.snapshot.clone(), &commands)
-            })
+            .map(|(k, l)| ledger::current(k, product_id, l.snapshot.clone(), &l.commands))
             .collect())
     }
 }
