@@ -5,8 +5,6 @@
 //! shows for locations. Rows whose item is not in the catalog are row errors of the job: the
 //! other rows are still saved and the job record counts and names the failed rows.
 
-use std::collections::HashSet;
-
 use inventory_core::auth::Scope;
 use inventory_core::http::{self, App, BodyError, Ctx, Endpoint, Kind, Rejection, Reply};
 use inventory_core::identifiers::Identifier;
@@ -96,38 +94,44 @@ impl Endpoint for BulkInsert {
         }
 
         // Items: the distinct records the rows resolve to.
-        let items_found = plan
-            .items
-            .iter()
-            .filter_map(|t| t.as_ref().ok())
-            .map(|t| (t.variant.variant_id.clone(), t.location_id.clone()))
-            .collect::<HashSet<_>>()
-            .len();
+        let items_found = distinct(
+            plan.items.len(),
+            plan.items
+                .iter()
+                .filter_map(|t| t.as_ref().ok())
+                .map(|t| (t.variant.variant_id.as_str(), t.location_id.as_str())),
+        );
         let outcomes = service::commit(&app.store, tenant, plan.items, cx.deadline).await;
         if service::store_failed_all(&outcomes) {
             return Err(Rejection::unavailable());
         }
-        let mut saved = HashSet::new();
-        let mut row_errors = Vec::new();
-        for (i, (outcome, identifier)) in outcomes.iter().zip(&identifiers).enumerate() {
-            match outcome {
-                Ok(stored) => {
-                    saved.insert((
-                        stored.variant.variant_id.clone(),
-                        stored.location_id.clone(),
-                    ));
-                }
-                Err(failure) => {
-                    row_errors.push(format!("Row {}: {}", i + 1, row_error(identifier, failure)))
-                }
-            }
-        }
+        let items_saved = distinct(
+            outcomes.len(),
+            outcomes
+                .iter()
+                .filter_map(|o| o.as_ref().ok())
+                .map(|stored| {
+                    (
+                        stored.variant.variant_id.as_str(),
+                        stored.location_id.as_str(),
+                    )
+                }),
+        );
+        let row_errors: Vec<String> = outcomes
+            .iter()
+            .zip(&identifiers)
+            .enumerate()
+            .filter_map(|(i, (outcome, identifier))| {
+                let failure = outcome.as_ref().err()?;
+                Some(format!("Row {}: {}", i + 1, row_error(identifier, failure)))
+            })
+            .collect();
         let report = JobReport {
             started,
             finished: now_micros(),
             rows: rows.len(),
             items_found,
-            items_saved: saved.len(),
+            items_saved,
             row_errors,
         };
         let job = job_document(&report);
@@ -137,6 +141,15 @@ impl Endpoint for BulkInsert {
         }
         Reply::ok(&job.document)
     }
+}
+
+/// How many distinct (variant, location) records `records` names.
+fn distinct<'a>(at_most: usize, records: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(at_most, Default::default());
+    records.for_each(|r| {
+        seen.insert(r);
+    });
+    seen.len()
 }
 
 fn row_error(identifier: &Identifier, failure: &ItemFailure) -> String {
