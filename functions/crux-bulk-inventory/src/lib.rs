@@ -7,6 +7,8 @@
 //! The API is a Django REST framework service, so request-level errors are `{"detail": ...}`
 //! with DRF's own texts, and the key travels as `Authorization: Token KEY`.
 
+use std::borrow::Cow;
+
 use inventory_core::auth::{AuthError, KeyScheme, Scope};
 use inventory_core::http::{self, App, BodyError, Ctx, Dialect, Endpoint, Kind, Rejection, Reply};
 use inventory_core::identifiers::{GtinForm, Identifier};
@@ -58,11 +60,12 @@ impl Dialect for Drf {
 #[derive(Serialize, Debug, PartialEq, Eq)]
 pub struct ItemStatus {
     pub status_code: u16,
-    pub message: String,
+    /// Borrowed for the fixed texts: the success of every item is not worth an allocation.
+    pub message: Cow<'static, str>,
 }
 
 impl ItemStatus {
-    fn new(status_code: u16, message: impl Into<String>) -> Self {
+    fn new(status_code: u16, message: impl Into<Cow<'static, str>>) -> Self {
         ItemStatus {
             status_code,
             message: message.into(),
@@ -125,7 +128,7 @@ fn parse(element: &Value) -> Result<UpdateItem, ItemStatus> {
             ),
         )
     })?;
-    let mut given = Vec::new();
+    let mut given: smallvec::SmallVec<[(&str, String); 1]> = smallvec::SmallVec::new();
     for name in ["sku_id", "upca", "ean13", "gtin14", "isbn"] {
         if let Some(value) = f.id(name).map_err(field_status)? {
             given.push((name, value));
