@@ -146,9 +146,7 @@ impl Endpoint for BulkInsert {
 /// How many distinct (variant, location) records `records` names.
 fn distinct<'a>(at_most: usize, records: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(at_most, Default::default());
-    records.for_each(|r| {
-        seen.insert(r);
-    });
+    seen.extend(records);
     seen.len()
 }
 

@@ -287,12 +287,12 @@ impl Violations {
     }
 
     fn add(&mut self, e: &FieldError) {
-        self.found.push(violation_of(&self.prefix(), e));
+        self.found.push(violation_of(&self.name(""), e));
     }
 
-    /// `inventoryItems[3].`: spelt out only when there is something to report.
-    fn prefix(&self) -> String {
-        format!("inventoryItems[{}].", self.index)
+    /// `inventoryItems[3].field`: spelt out only when there is something to report.
+    fn name(&self, field: &str) -> String {
+        format!("inventoryItems[{}].{field}", self.index)
     }
 }
 
@@ -337,23 +337,18 @@ fn parse_item(
         (variant_id.is_some(), "variantId"),
         (product_id.is_some(), "productId"),
     ] {
-        if !given
-            && !v
-                .found
-                .iter()
-                .any(|x| x["field"] == format!("{}{field}", v.prefix()))
-        {
+        if !given && !v.found.iter().any(|x| x["field"] == v.name(field)) {
             v.add(&FieldError::missing(field));
         }
     }
     match tracking_given {
         (false, false) => v.found.push(violation(
-            format!("{}quantity", v.prefix()),
+            v.name("quantity"),
             "One of quantity or inStock is required".into(),
             "ONE_OF",
         )),
         (true, true) => v.found.push(violation(
-            format!("{}inStock", v.prefix()),
+            v.name("inStock"),
             "Only one of quantity or inStock may be set".into(),
             "ONE_OF",
         )),

@@ -26,18 +26,6 @@ struct Ledger {
 
 impl Ledger {
     fn put(&mut self, command: &Command) {
-        // Versions grow with time: the common case appends, most often to an empty ledger
-        // (room for one, not the four a first push would make).
-        if self.commands.is_empty() {
-            self.commands.reserve_exact(1);
-        }
-        if self
-            .commands
-            .last()
-            .is_none_or(|last| last.version < command.version)
-        {
-            return self.commands.push(command.clone());
-        }
         match self
             .commands
             .binary_search_by(|c| c.version.cmp(&command.version))
