@@ -92,11 +92,9 @@ impl RecordKey {
     pub fn id(&self) -> uuid::Uuid {
         const NAMESPACE: uuid::Uuid =
             uuid::Uuid::from_u128(0x6f1e_2b9a_4c3d_4e5f_9a8b_7c6d_5e4f_3a2b);
-        let name = format!(
-            "{}\u{1f}{}\u{1f}{}",
-            self.tenant, self.variant_id, self.location_id
-        );
-        uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes())
+        // The three parts joined by the unit separator, which identifiers cannot contain.
+        let parts = [self.tenant.as_str(), &self.variant_id, &self.location_id];
+        uuid::Uuid::new_v5(&NAMESPACE, parts.join("\u{1f}").as_bytes())
     }
 }
 
@@ -331,6 +329,16 @@ mod tests {
             version: Version::new(at, nonce),
             update,
         }
+    }
+
+    #[test]
+    fn record_ids_are_a_fixed_function_of_the_key() {
+        // Clients keep these ids: the derivation must never change.
+        // Python: uuid.uuid5(uuid.UUID(int=0x6f1e2b9a4c3d4e5f9a8b7c6d5e4f3a2b), "t\x1fv\x1fl")
+        assert_eq!(
+            key().id().to_string(),
+            "3be3c912-3a46-5ec6-b063-c7572846ffc8"
+        );
     }
 
     #[test]

@@ -114,7 +114,8 @@ impl Endpoint for CruxBulkInventory {
             Ok(Err(failure)) => failure_status(&identifier_repr(&elements[i]), failure),
             Err(invalid) => invalid,
         });
-        Reply::ok(&statuses)
+        // `{"status_code":200,"message":"success"},` is 41 bytes.
+        Reply::ok_sized(&statuses, 48 * statuses.len())
     }
 }
 
