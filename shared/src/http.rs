@@ -371,18 +371,12 @@ impl std::fmt::Display for BodyError {
 
 /// The request body parsed as JSON, for dialects that word the failure themselves.
 pub fn parse_json(req: &Request) -> Result<Value, BodyError> {
-    let bytes: &[u8] = match req.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => &[],
-    };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(BodyError::Empty);
-    }
-    // A text body is UTF-8 already: parsed from `str`, its strings are not validated twice.
+    let blank = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_whitespace);
     match req.body() {
-        Body::Text(text) => serde_json::from_str(text),
-        _ => serde_json::from_slice(bytes),
+        // A text body is UTF-8 already: parsed from `str`, its strings are not validated twice.
+        Body::Text(text) if !blank(text.as_bytes()) => serde_json::from_str(text),
+        Body::Binary(bytes) if !blank(bytes) => serde_json::from_slice(bytes),
+        _ => return Err(BodyError::Empty),
     }
     .map_err(BodyError::Malformed)
 }
