@@ -1,72 +1,85 @@
 //! The bare-write floor: the same records a 1,000-item request stores, written with the same
 //! `BatchWriteItem` slices of 25 and the same concurrency, and nothing else (no HTTP, auth,
-//! resolution or validation). Prints one JSON line per round: `{"items": N, "seconds": S}`.
+//! resolution or validation).
 //!
-//! Usage: bare-writes ITEMS ROUNDS (endpoint and tables from the usual environment).
+//! Usage: bare-writes ITEMS (endpoint and tables from the usual environment). Reads round
+//! numbers from stdin, one per line; for each it writes ITEMS fresh records (keyed by the
+//! round) and prints one JSON line, `{"items": N, "seconds": S}`. One process serves every
+//! round, so its connections stay warm, and the benchmark can interleave its rounds with the
+//! other contenders' (drift in the emulator then hits all of them alike).
 
 #[global_allocator]
 static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
 
-use std::time::{Duration, Instant};
+use std::io::BufRead;
+use std::time::Instant;
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use futures::{StreamExt, stream};
 use inventory_core::model::TenantId;
 use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, items};
 
-#[tokio::main]
-async fn main() {
-    let mut args = std::env::args().skip(1);
-    let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let client = DynamoStore::client_from_env().await;
+fn main() {
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    // Blocking stdin reads stay outside the runtime; each round runs on it.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let client = runtime.block_on(DynamoStore::client_from_env());
     let table = Tables::from_env().name(Table::Inventory);
-    let concurrency = RetryPolicy::default().concurrency;
-    let tenant = TenantId::parse("bare").expect("tenant id");
-    for round in 0..rounds {
-        let variants: Vec<String> = (0..count).map(|i| format!("R{round}-V{i}")).collect();
-        let commands = inventory_bench::commands(&tenant, &variants, "W1", round as i64);
-        let requests: Vec<WriteRequest> = commands
-            .iter()
-            .map(|c| {
-                let put = PutRequest::builder()
-                    .set_item(Some(items::command_item(c).expect("encodes")))
-                    .build()
-                    .expect("an item");
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        let started = Instant::now();
-        let slices: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[_]>::to_vec).collect();
-        let unprocessed: usize = stream::iter(slices)
-            .map(|slice| {
-                let client = &client;
-                let table = &table;
-                async move {
-                    let out = client
-                        .batch_write_item()
-                        .request_items(table.as_str(), slice)
-                        .send()
-                        .await
-                        .expect("BatchWriteItem");
-                    out.unprocessed_items()
-                        .map_or(0, |u| u.values().map(Vec::len).sum())
-                }
-            })
-            .buffer_unordered(concurrency)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .sum();
-        let seconds = started.elapsed().as_secs_f64();
-        assert_eq!(
-            unprocessed, 0,
-            "the local endpoint never leaves work unprocessed"
-        );
+    for line in std::io::stdin().lock().lines() {
+        let line = line.expect("stdin");
+        let round: i64 = line.trim().parse().expect("a round number per line");
+        let seconds = runtime.block_on(write_round(&client, &table, count, round));
         println!(
             "{}",
             serde_json::json!({"items": count, "seconds": seconds})
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Writes `count` fresh command items for `round`; returns the seconds the writes took.
+async fn write_round(client: &Client, table: &str, count: usize, round: i64) -> f64 {
+    let tenant = TenantId::parse("bare").expect("tenant id");
+    let variants: Vec<String> = (0..count).map(|i| format!("R{round}-V{i}")).collect();
+    let commands = inventory_bench::commands(&tenant, &variants, "W1", round);
+    let requests: Vec<WriteRequest> = commands
+        .iter()
+        .map(|c| {
+            let put = PutRequest::builder()
+                .set_item(Some(items::command_item(c).expect("encodes")))
+                .build()
+                .expect("an item");
+            WriteRequest::builder().put_request(put).build()
+        })
+        .collect();
+    let started = Instant::now();
+    let slices: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[_]>::to_vec).collect();
+    let unprocessed: usize = stream::iter(slices)
+        .map(|slice| async move {
+            let out = client
+                .batch_write_item()
+                .request_items(table, slice)
+                .send()
+                .await
+                .expect("BatchWriteItem");
+            out.unprocessed_items()
+                .map_or(0, |u| u.values().map(Vec::len).sum())
+        })
+        .buffer_unordered(RetryPolicy::default().concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .sum();
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(
+        unprocessed, 0,
+        "the local endpoint never leaves work unprocessed"
+    );
+    seconds
 }
