@@ -111,12 +111,12 @@ class EmulatorCpu:
 
 
 class CpuTally:
-    """Adds up the emulator's CPU time over the measured parts of a phase."""
+    """Adds up the emulator's CPU time over one contender's measured requests."""
 
     def __init__(self, meter):
         self.meter, self.total, self.requests = meter, 0.0, 0
 
-    def measure(self, work, requests=1):
+    def measure(self, work):
         before = self.meter.seconds()
         result = work()
         after = self.meter.seconds()
@@ -124,7 +124,7 @@ class CpuTally:
             self.total = None
         elif self.total is not None:
             self.total += after - before
-        self.requests += requests
+        self.requests += 1
         return result
 
     def ms_per_request(self):
