@@ -25,19 +25,18 @@ pub const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_secs(12
 
 /// Orders the commands of one record: time first, then a process-unique suffix.
 /// Its string form sorts the same way, so it is also the command's storage key suffix.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Version(String);
+/// Held inline (32 hex digits) and copied: every item of a write carries one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version([u8; 32]);
 
 impl Version {
     pub fn new(at: Micros, nonce: u64) -> Version {
-        // Written digit by digit: `format!` costs more than the rest of a small request's
-        // bookkeeping, and every write takes a version.
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = String::with_capacity(32);
-        for half in [at.max(0) as u64, nonce] {
-            for shift in (0..16).rev() {
-                text.push(char::from(HEX[(half >> (shift * 4)) as usize & 0xf]));
-            }
+        let mut text = [0u8; 32];
+        let digits = (0..16).rev().map(|shift| (at.max(0) as u64, shift));
+        let digits = digits.chain((0..16).rev().map(|shift| (nonce, shift)));
+        for (slot, (half, shift)) in text.iter_mut().zip(digits) {
+            *slot = HEX[(half >> (shift * 4)) as usize & 0xf];
         }
         Version(text)
     }
@@ -52,23 +51,26 @@ impl Version {
     }
 
     pub fn parse(raw: &str) -> Option<Version> {
-        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| Version(raw.to_owned()))
+        let text: [u8; 32] = raw.as_bytes().try_into().ok()?;
+        text.iter()
+            .all(u8::is_ascii_hexdigit)
+            .then_some(Version(text))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Hex digits only, by construction: always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// When the command was written.
     pub fn micros(&self) -> Micros {
-        i64::from_str_radix(&self.0[..16], 16).unwrap_or(0)
+        i64::from_str_radix(&self.as_str()[..16], 16).unwrap_or(0)
     }
 }
 
 impl fmt::Debug for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Version({})", self.0)
+        write!(f, "Version({})", self.as_str())
     }
 }
 
@@ -225,7 +227,7 @@ fn wins(versions: &mut BTreeMap<String, Version>, field: &str, v: &Version) -> b
     match versions.get(field) {
         Some(current) if current > v => false,
         _ => {
-            versions.insert(field.to_owned(), v.clone());
+            versions.insert(field.to_owned(), *v);
             true
         }
     }
@@ -269,7 +271,7 @@ pub fn created(
     fold.apply(&Command {
         key: key.clone(),
         product_id: product_id.to_owned(),
-        version: version.clone(),
+        version: *version,
         update: update.clone(),
     });
     // No command is stored for a create: the snapshot is the record.
@@ -302,10 +304,10 @@ pub fn compact(
     }
     let mut fold = Fold::new(key, product_id, snapshot);
     settled.iter().for_each(|c| fold.apply(c));
-    let through = settled.iter().map(|c| c.version.clone()).max();
+    let through = settled.iter().map(|c| c.version).max();
     Some(Compaction {
         snapshot: fold.into_snapshot(through),
-        folded: settled.iter().map(|c| c.version.clone()).collect(),
+        folded: settled.iter().map(|c| c.version).collect(),
     })
 }
 

@@ -195,28 +195,43 @@ pub async fn commit<S: InventoryStore>(
     deadline: Deadline,
 ) -> Vec<Result<Stored, ItemFailure>> {
     let version = Version::now();
+    // Each item's command: the first item for a record opens it, in request order. Keyed by
+    // borrowed ids, so working out which items share a record allocates nothing per item.
+    let slots: Vec<Option<usize>> = {
+        let mut slot_of: foldhash::HashMap<(&str, &str), usize> =
+            foldhash::HashMap::with_capacity_and_hasher(items.len(), Default::default());
+        items
+            .iter()
+            .map(|item| {
+                let target = item.as_ref().ok()?;
+                let next = slot_of.len();
+                let key = (
+                    target.variant.variant_id.as_str(),
+                    target.location_id.as_str(),
+                );
+                Some(*slot_of.entry(key).or_insert(next))
+            })
+            .collect()
+    };
     let mut commands: Vec<Command> = Vec::with_capacity(items.len());
-    let mut slot_of: foldhash::HashMap<RecordKey, usize> =
-        foldhash::HashMap::with_capacity_and_hasher(items.len(), Default::default());
     // For every item: the command it joined, or its failure.
     let mut joined: Vec<Result<(usize, Arc<Variant>), ItemFailure>> =
         Vec::with_capacity(items.len());
-    for item in items {
+    for (item, slot) in items.into_iter().zip(slots) {
         joined.push(item.map(|target| {
-            let key = RecordKey {
-                tenant: tenant.clone(),
-                variant_id: target.variant.variant_id.clone(),
-                location_id: target.location_id,
-            };
-            let slot = *slot_of.entry(key.clone()).or_insert_with(|| {
+            let slot = slot.unwrap_or_default();
+            if slot == commands.len() {
                 commands.push(Command {
-                    key,
+                    key: RecordKey {
+                        tenant: tenant.clone(),
+                        variant_id: target.variant.variant_id.clone(),
+                        location_id: target.location_id,
+                    },
                     product_id: target.variant.product_id.clone(),
-                    version: version.clone(),
+                    version,
                     update: StockUpdate::default(),
                 });
-                commands.len() - 1
-            });
+            }
             commands[slot].update.merge(target.update);
             (slot, target.variant)
         }));
@@ -241,7 +256,7 @@ pub async fn commit<S: InventoryStore>(
             Ok(Stored {
                 variant,
                 location_id: commands[slot].key.location_id.clone(),
-                version: version.clone(),
+                version,
             })
         })
         .collect();

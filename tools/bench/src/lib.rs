@@ -21,7 +21,7 @@ pub fn commands(
                 location_id: location.to_owned(),
             },
             product_id: format!("P-{v}"),
-            version: version.clone(),
+            version,
             update: StockUpdate {
                 on_hand: Some(quantity),
                 ..Default::default()
