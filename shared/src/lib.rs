@@ -17,6 +17,7 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod typed;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]

@@ -18,7 +18,7 @@ use crate::telemetry;
 const PER_ITEM_CONCURRENCY: usize = 16;
 
 /// One update as a dialect asks for it.
-#[derive(Clone, Debug)]
+#[derive(Clone, PartialEq, Debug)]
 pub struct UpdateItem {
     pub identifier: Identifier,
     pub location: LocationRef,

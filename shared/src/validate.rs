@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::identifiers::{MAX_IDENTIFIER_LEN, check_text};
 
@@ -155,17 +155,10 @@ impl<'a> Fields<'a> {
     pub fn text(&mut self, field: &str) -> Result<Option<&'a str>, FieldError> {
         match self.value(field) {
             None => Ok(None),
-            Some(Value::String(s)) => {
-                if s.len() > MAX_TEXT_LEN {
-                    return Err(self.fail(field, Problem::TooLong));
-                }
-                if s.chars()
-                    .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-                {
-                    return Err(self.fail(field, Problem::ControlCharacter));
-                }
-                Ok(Some(s.as_str()))
-            }
+            Some(Value::String(s)) => match text_problem(s) {
+                Ok(()) => Ok(Some(s.as_str())),
+                Err(p) => Err(self.fail(field, p)),
+            },
             Some(_) => Err(self.fail(field, Problem::NotString)),
         }
     }
@@ -236,9 +229,14 @@ pub fn integer(field: &str, value: &Value) -> Result<i64, FieldError> {
 }
 
 fn integer_value(value: &Value) -> Result<i64, Problem> {
-    let Value::Number(n) = value else {
-        return Err(Problem::NotInteger);
-    };
+    match value {
+        Value::Number(n) => whole_number(n),
+        _ => Err(Problem::NotInteger),
+    }
+}
+
+/// The rules of [`integer`] for a number already read.
+pub(crate) fn whole_number(n: &Number) -> Result<i64, Problem> {
     if let Some(i) = n.as_i64() {
         return if i.unsigned_abs() > MAX_QUANTITY as u64 {
             Err(Problem::TooLarge)
@@ -264,7 +262,7 @@ pub fn identifier(field: &str, raw: &str) -> Result<(), FieldError> {
     identifier_problem(raw).map_err(|p| FieldError::new(field, p))
 }
 
-fn identifier_problem(raw: &str) -> Result<(), Problem> {
+pub(crate) fn identifier_problem(raw: &str) -> Result<(), Problem> {
     if raw.len() > MAX_IDENTIFIER_LEN {
         return Err(Problem::TooLong);
     }
@@ -272,6 +270,19 @@ fn identifier_problem(raw: &str) -> Result<(), Problem> {
         crate::identifiers::IdentifierError::ControlCharacter { .. } => Problem::ControlCharacter,
         _ => Problem::Empty,
     })
+}
+
+/// Free text rules: at most [`MAX_TEXT_LEN`] bytes, no control characters but line breaks.
+pub(crate) fn text_problem(s: &str) -> Result<(), Problem> {
+    if s.len() > MAX_TEXT_LEN {
+        return Err(Problem::TooLong);
+    }
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Problem::ControlCharacter);
+    }
+    Ok(())
 }
 
 fn is_date(s: &str) -> bool {

@@ -65,27 +65,13 @@ impl Endpoint for BatchStock {
     type Dialect = BatchStockErrors;
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
-        let missing_batch = || {
-            reject(
-                StatusCode::BAD_REQUEST,
-                MISSING_BATCH_STOCK,
-                "Missing mandatory property, 'batchStock'",
-            )
+        // A well-formed request is read straight into typed items; any other goes the
+        // general way, as JSON read field by field, which words every error.
+        let quick = quick::items(&req);
+        let body = match quick {
+            Some(_) => Value::Null,
+            None => general_body(&req)?,
         };
-        let body = match http::parse_json(&req) {
-            Ok(body) => body,
-            Err(BodyError::Empty) => return Err(missing_batch()),
-            Err(BodyError::Malformed(e)) => {
-                // The property cannot be found in a body that is not JSON; say why as well.
-                let mut r = missing_batch();
-                r.message = format!("{} (request body is not valid JSON: {e})", r.message);
-                return Err(r);
-            }
-        };
-        let batch = body
-            .get("batchStock")
-            .filter(|b| b.is_object())
-            .ok_or_else(missing_batch)?;
         let warehouse = req
             .query_string_parameters_ref()
             .and_then(|q| q.first("warehouse_id"))
@@ -107,19 +93,30 @@ impl Endpoint for BatchStock {
             )
         };
         let tenant = &cx.principal.tenant;
-        let items = match collection(batch) {
-            Ok(items) => items,
-            Err(rejection) => {
-                // The document checks the warehouse before the collection.
-                if !warehouse_exists(app, tenant, &warehouse, cx.deadline).await? {
-                    return Err(warehouse_missing());
-                }
-                return Err(rejection);
+        let location = LocationRef::Id(warehouse.clone());
+        let mut elements: Vec<&Value> = Vec::new();
+        let (valid, slots) = match quick {
+            Some(items) => service::split(items.into_iter().map(|(identifier, update)| {
+                Ok::<_, ItemError>(UpdateItem {
+                    identifier,
+                    location: location.clone(),
+                    update,
+                })
+            })),
+            None => {
+                elements = match collection(&body["batchStock"]) {
+                    Ok(elements) => elements,
+                    Err(rejection) => {
+                        // The document checks the warehouse before the collection.
+                        if !warehouse_exists(app, tenant, &warehouse, cx.deadline).await? {
+                            return Err(warehouse_missing());
+                        }
+                        return Err(rejection);
+                    }
+                };
+                service::split(elements.iter().map(|e| parse(e, &location)))
             }
         };
-
-        let location = LocationRef::Id(warehouse.clone());
-        let (valid, slots) = service::split(items.iter().map(|item| parse(item, &location)));
         let plan = service::plan(
             &app.store,
             tenant,
@@ -135,11 +132,18 @@ impl Endpoint for BatchStock {
         if service::store_failed_all(&outcomes) {
             return Err(Rejection::unavailable().with_code(ErrorCode::Number(ITEM_NOT_SAVED)));
         }
+        // A failed item is echoed as it came: read the body as JSON after all, if need be.
+        let reread;
+        if elements.is_empty() && outcomes.iter().any(Result::is_err) {
+            reread = http::parse_json(&req).unwrap_or_default();
+            elements = collection(&reread["batchStock"]).unwrap_or_default();
+        }
+        let element = |i: usize| elements.get(i).copied().unwrap_or(&Value::Null);
         let failed: Vec<Value> = slots
             .join(outcomes, |i, outcome| match outcome {
                 Ok(Ok(_)) => None,
-                Ok(Err(failure)) => Some(echo(items[i], failure_text(&failure))),
-                Err(invalid) => Some(echo(items[i], invalid)),
+                Ok(Err(failure)) => Some(echo(element(i), failure_text(&failure))),
+                Err(invalid) => Some(echo(element(i), invalid)),
             })
             .into_iter()
             .flatten()
@@ -156,6 +160,31 @@ impl Endpoint for BatchStock {
         };
         Reply::ok(&body)
     }
+}
+
+/// The body, as JSON with a `batchStock` object.
+fn general_body(req: &Request) -> Result<Value, Rejection> {
+    let missing_batch = || {
+        reject(
+            StatusCode::BAD_REQUEST,
+            MISSING_BATCH_STOCK,
+            "Missing mandatory property, 'batchStock'",
+        )
+    };
+    let body = match http::parse_json(req) {
+        Ok(body) => body,
+        Err(BodyError::Empty) => return Err(missing_batch()),
+        Err(BodyError::Malformed(e)) => {
+            // The property cannot be found in a body that is not JSON; say why as well.
+            let mut r = missing_batch();
+            r.message = format!("{} (request body is not valid JSON: {e})", r.message);
+            return Err(r);
+        }
+    };
+    if !body.get("batchStock").is_some_and(Value::is_object) {
+        return Err(missing_batch());
+    }
+    Ok(body)
 }
 
 /// The item collection: an array (or a single object, as XML-born clients send one item),
@@ -237,6 +266,85 @@ fn parse(item: &Value, location: &LocationRef) -> Result<UpdateItem, ItemError> 
         location: location.clone(),
         update,
     })
+}
+
+/// The quick way in: a well-formed request read into typed items, each already held to
+/// [`parse`]'s rules; `None` sends the request the general way.
+mod quick {
+    use inventory_core::identifiers::Identifier;
+    use inventory_core::lambda_http::Request;
+    use inventory_core::model::StockUpdate;
+    use inventory_core::typed::{self, Array, Element, Id};
+    use serde::Deserialize;
+    use serde_json::Number;
+
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(rename = "batchStock", borrow)]
+        batch_stock: Batch<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct Batch<'a> {
+        #[serde(borrow)]
+        item: Array<Item<'a>, { super::MAX_ITEMS }>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item<'a> {
+        #[serde(borrow)]
+        variant_id: Option<Id<'a>>,
+        #[serde(borrow)]
+        barcode: Option<Id<'a>>,
+        #[serde(borrow)]
+        code: Option<Id<'a>>,
+        #[serde(rename = "inStock")]
+        in_stock: Option<Number>,
+        demand: Option<Number>,
+        supply: Option<Number>,
+    }
+
+    pub fn items(req: &Request) -> Option<Vec<(Identifier, StockUpdate)>> {
+        let body: Body = typed::body(req)?;
+        Some(body.batch_stock.item.0)
+    }
+
+    impl Element for Item<'_> {
+        type Out = (Identifier, StockUpdate);
+
+        fn accept(self) -> Option<Self::Out> {
+            item(self)
+        }
+    }
+
+    fn item(item: Item) -> Option<(Identifier, StockUpdate)> {
+        let id = |id: Option<Id>| id.map(Id::checked);
+        let quantity = |n: Option<Number>| n.map(|n| typed::quantity(&n));
+        let (variant_id, barcode, code) = (id(item.variant_id), id(item.barcode), id(item.code));
+        let identifier = match (variant_id, barcode, code) {
+            (Some(None), _, _) | (_, Some(None), _) | (_, _, Some(None)) => return None,
+            (Some(Some(v)), _, _) => Identifier::VariantId(v),
+            (None, Some(Some(b)), _) => Identifier::Barcode(b),
+            (None, None, Some(Some(c))) => Identifier::Code(c),
+            (None, None, None) => return None,
+        };
+        let (on_hand, demand, supply) = (
+            quantity(item.in_stock),
+            quantity(item.demand),
+            quantity(item.supply),
+        );
+        if [on_hand, demand, supply].contains(&Some(None)) {
+            return None;
+        }
+        let update = StockUpdate {
+            on_hand: on_hand.flatten(),
+            demand: demand.flatten(),
+            supply: supply.flatten(),
+            ..Default::default()
+        };
+        (!update.is_empty()).then_some((identifier, update))
+    }
 }
 
 fn failure_text(failure: &ItemFailure) -> ItemError {

@@ -288,3 +288,116 @@ async fn the_key_may_travel_in_x_api_key() {
         )
     );
 }
+
+mod quick_path {
+    use super::super::{LocationRef, UpdateItem, collection, parse, quick};
+    use inventory_core::testing::request;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    /// Mostly values the rules accept, now and then one they refuse.
+    fn value(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => good,
+            2 => Just(json!("")),
+            2 => "[a\u{7}é\"\\\\ ]{1,3}".prop_map(Value::from),
+            2 => (-2i64..0).prop_map(Value::from),
+            1 => Just(json!(2147483648u64)),
+            1 => Just(json!(2.5)),
+            1 => Just(json!(3.0)),
+            1 => Just(Value::Null),
+            1 => any::<bool>().prop_map(Value::from),
+            1 => Just(json!([])),
+        ]
+    }
+
+    /// Up to 3 of `each`, as many as `count` says.
+    fn sized<T: std::fmt::Debug>(
+        each: impl Strategy<Value = T>,
+        count: impl Strategy<Value = usize>,
+    ) -> impl Strategy<Value = Vec<T>> {
+        (proptest::collection::vec(each, 3), count).prop_map(|(mut all, n)| {
+            all.truncate(n);
+            all
+        })
+    }
+
+    fn element() -> impl Strategy<Value = Value> {
+        let ids = ["variant_id", "barcode", "code"];
+        let quantities = ["inStock", "demand", "supply"];
+        let id = value(
+            prop_oneof![
+                "[A-Z0-9_]{1,5}".prop_map(Value::from),
+                (0i64..99).prop_map(Value::from)
+            ]
+            .boxed(),
+        );
+        let quantity = value((0i64..40).prop_map(Value::from).boxed());
+        let fields = (
+            sized(
+                (0..ids.len(), id),
+                prop_oneof![1 => Just(0), 6 => Just(1), 2 => Just(2)],
+            ),
+            sized(
+                (0..quantities.len(), quantity),
+                prop_oneof![1 => Just(0), 6 => 1..4usize],
+            ),
+            proptest::option::weighted(0.1, Just("colour")),
+        );
+        prop_oneof![
+            12 => fields.prop_map(move |(i, q, extra)| {
+                let mut object = Map::new();
+                object.extend(i.into_iter().map(|(k, v)| (ids[k].to_owned(), v)));
+                object.extend(q.into_iter().map(|(k, v)| (quantities[k].to_owned(), v)));
+                object.extend(extra.map(|k| (k.to_owned(), json!("red"))));
+                Value::Object(object)
+            }),
+            1 => Just(json!(7)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// The quick path takes exactly the requests whose every item the general path
+        /// accepts (an array of them, without repeated keys), and reads them the same.
+        #[test]
+        fn quick_and_general_paths_agree(elements in proptest::collection::vec(element(), 0..4)) {
+            let body = json!({"batchStock": {"item": elements}, "other": 1});
+            let req = request("POST", "/api/batchStock", &[], &body.to_string());
+            let location = LocationRef::Id("W".into());
+            let general: Option<Vec<UpdateItem>> = collection(&body["batchStock"])
+                .ok()
+                .and_then(|items| items.iter().map(|i| parse(i, &location).ok()).collect());
+            let quick: Option<Vec<UpdateItem>> = quick::items(&req).map(|items| {
+                items
+                    .into_iter()
+                    .map(|(identifier, update)| UpdateItem { identifier, location: location.clone(), update })
+                    .collect()
+            });
+            prop_assert_eq!(quick, general);
+        }
+    }
+
+    #[test]
+    fn repeated_keys_and_single_objects_go_the_general_way() {
+        for body in [
+            r#"{"batchStock": {"item": [{"code": "A", "inStock": 1, "inStock": 2}]}}"#,
+            r#"{"batchStock": {"item": {"code": "A", "inStock": 1}}}"#,
+            r#"{"batchStock": {"item": [{"code": "A", "inStock": 1}]}, "batchStock": {}}"#,
+        ] {
+            assert!(
+                quick::items(&request("POST", "/", &[], body)).is_none(),
+                "{body}"
+            );
+        }
+        let escaped = r#"{"batchStock": {"item": [{"code": "A\u0042", "inStock": 1.0}]}}"#;
+        let (identifier, update) = quick::items(&request("POST", "/", &[], escaped))
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            identifier,
+            inventory_core::identifiers::Identifier::Code("AB".into())
+        );
+        assert_eq!(update.on_hand, Some(1));
+    }
+}

@@ -79,44 +79,81 @@ impl Endpoint for CruxBulkInventory {
     type Dialect = Drf;
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
-        let body = http::parse_json(&req).map_err(|e| match e {
-            BodyError::Empty => {
-                Rejection::invalid("Expected a list of items but got type \"NoneType\".")
-            }
-            BodyError::Malformed(e) => Rejection::invalid(format!("JSON parse error - {e}")),
-        })?;
-        let elements = match &body {
-            Value::Array(elements) => elements,
-            other => {
-                return Err(Rejection::invalid(format!(
-                    "Expected a list of items but got type \"{}\".",
-                    python_type(other)
-                )));
-            }
+        // A well-formed request is read straight into typed items; any other goes the
+        // general way, as JSON read field by field, which words every error.
+        let quick = quick::items(&req);
+        let body = match quick {
+            Some(_) => Value::Null,
+            None => general_body(&req)?,
         };
-        if elements.is_empty() {
-            return Err(Rejection::invalid("This list may not be empty."));
-        }
-        if elements.len() > MAX_ITEMS {
-            return Err(Rejection::invalid(format!(
-                "Ensure this field has no more than {MAX_ITEMS} elements."
-            )));
-        }
-        let (items, slots) = service::split(elements.iter().map(parse));
+        let mut elements: &[Value] = body.as_array().map_or(&[], Vec::as_slice);
+        let (items, slots) = match quick {
+            Some(items) => service::split(items.into_iter().map(Ok::<_, ItemStatus>)),
+            None => service::split(elements.iter().map(parse)),
+        };
         let tenant = &cx.principal.tenant;
         let plan = service::plan(&app.store, tenant, items, |_| {}, cx.deadline).await?;
         let outcomes = service::commit(&app.store, tenant, plan.items, cx.deadline).await;
         if service::store_failed_all(&outcomes) {
             return Err(Rejection::unavailable());
         }
+        // A failure names the item's identifier as sent: read the body as JSON after all.
+        let reread;
+        if elements.is_empty() && outcomes.iter().any(Result::is_err) {
+            reread = http::parse_json(&req).unwrap_or_default();
+            elements = reread.as_array().map_or(&[], Vec::as_slice);
+        }
+        let element = |i: usize| elements.get(i).unwrap_or(&Value::Null);
         let statuses = slots.join(outcomes, |i, outcome| match outcome {
             Ok(Ok(_)) => ItemStatus::new(200, "success"),
-            Ok(Err(failure)) => failure_status(&identifier_repr(&elements[i]), failure),
+            Ok(Err(failure)) => failure_status(&identifier_repr(element(i)), failure),
             Err(invalid) => invalid,
         });
         // `{"status_code":200,"message":"success"},` is 41 bytes.
         Reply::ok_sized(&statuses, 48 * statuses.len())
     }
+}
+
+/// The body, as a JSON array of 1 to [`MAX_ITEMS`] elements.
+fn general_body(req: &Request) -> Result<Value, Rejection> {
+    let body = http::parse_json(req).map_err(|e| match e {
+        BodyError::Empty => {
+            Rejection::invalid("Expected a list of items but got type \"NoneType\".")
+        }
+        BodyError::Malformed(e) => Rejection::invalid(format!("JSON parse error - {e}")),
+    })?;
+    let elements = match &body {
+        Value::Array(elements) => elements,
+        other => {
+            return Err(Rejection::invalid(format!(
+                "Expected a list of items but got type \"{}\".",
+                python_type(other)
+            )));
+        }
+    };
+    if elements.is_empty() {
+        return Err(Rejection::invalid("This list may not be empty."));
+    }
+    if elements.len() > MAX_ITEMS {
+        return Err(Rejection::invalid(format!(
+            "Ensure this field has no more than {MAX_ITEMS} elements."
+        )));
+    }
+    Ok(body)
+}
+
+/// The identifier field names, in the order a message lists them.
+const IDENTIFIERS: [&str; 5] = ["sku_id", "upca", "ean13", "gtin14", "isbn"];
+
+fn identifier(name: &str, raw: String) -> Identifier {
+    let form = match name {
+        "sku_id" => return Identifier::Sku(raw),
+        "upca" => GtinForm::Upc,
+        "ean13" => GtinForm::Ean13,
+        "gtin14" => GtinForm::Gtin14,
+        _ => GtinForm::Isbn,
+    };
+    Identifier::Gtin { form, raw }
 }
 
 fn parse(element: &Value) -> Result<UpdateItem, ItemStatus> {
@@ -130,7 +167,7 @@ fn parse(element: &Value) -> Result<UpdateItem, ItemStatus> {
         )
     })?;
     let mut given: smallvec::SmallVec<[(&str, String); 1]> = smallvec::SmallVec::new();
-    for name in ["sku_id", "upca", "ean13", "gtin14", "isbn"] {
+    for name in IDENTIFIERS {
         if let Some(value) = f.id(name).map_err(field_status)? {
             given.push((name, value));
         }
@@ -154,25 +191,7 @@ fn parse(element: &Value) -> Result<UpdateItem, ItemStatus> {
             ));
         }
     };
-    let identifier = match name {
-        "sku_id" => Identifier::Sku(value),
-        "upca" => Identifier::Gtin {
-            form: GtinForm::Upc,
-            raw: value,
-        },
-        "ean13" => Identifier::Gtin {
-            form: GtinForm::Ean13,
-            raw: value,
-        },
-        "gtin14" => Identifier::Gtin {
-            form: GtinForm::Gtin14,
-            raw: value,
-        },
-        _ => Identifier::Gtin {
-            form: GtinForm::Isbn,
-            raw: value,
-        },
-    };
+    let identifier = identifier(name, value);
     let mut update = StockUpdate {
         on_hand: f.quantity("quantity_in_stock").map_err(field_status)?,
         backorder: f.quantity("quantity_on_backorder").map_err(field_status)?,
@@ -205,6 +224,86 @@ fn parse(element: &Value) -> Result<UpdateItem, ItemStatus> {
         location: LocationRef::Default,
         update,
     })
+}
+
+/// The quick way in: a well-formed request read into typed items, each already held to
+/// [`parse`]'s rules; `None` sends the request the general way.
+mod quick {
+    use std::borrow::Cow;
+
+    use inventory_core::lambda_http::Request;
+    use inventory_core::model::{Restriction, StockUpdate};
+    use inventory_core::resolve::LocationRef;
+    use inventory_core::service::UpdateItem;
+    use inventory_core::typed::{self, Array, Element, Id};
+    use serde::Deserialize;
+    use serde_json::Number;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item<'a> {
+        #[serde(borrow)]
+        sku_id: Option<Id<'a>>,
+        #[serde(borrow)]
+        upca: Option<Id<'a>>,
+        #[serde(borrow)]
+        ean13: Option<Id<'a>>,
+        #[serde(borrow)]
+        gtin14: Option<Id<'a>>,
+        #[serde(borrow)]
+        isbn: Option<Id<'a>>,
+        quantity_in_stock: Option<Number>,
+        quantity_on_backorder: Option<Number>,
+        restrictions: Option<Cow<'a, str>>,
+    }
+
+    pub fn items(req: &Request) -> Option<Vec<UpdateItem>> {
+        let items: Array<Item, { super::MAX_ITEMS }> = typed::body(req)?;
+        Some(items.0)
+    }
+
+    impl Element for Item<'_> {
+        type Out = UpdateItem;
+
+        fn accept(self) -> Option<UpdateItem> {
+            item(self)
+        }
+    }
+
+    fn item(item: Item) -> Option<UpdateItem> {
+        let ids = [item.sku_id, item.upca, item.ean13, item.gtin14, item.isbn];
+        let mut given = super::IDENTIFIERS
+            .into_iter()
+            .zip(ids)
+            .filter_map(|(n, id)| Some((n, id?)));
+        let (name, id) = given.next()?;
+        if given.next().is_some() {
+            return None;
+        }
+        let identifier = super::identifier(name, id.checked()?);
+        let quantity = |n: Option<Number>| match n {
+            Some(n) => typed::quantity(&n).map(Some),
+            None => Some(None),
+        };
+        let restriction = match &item.restrictions {
+            None => None,
+            Some(text) => match typed::text(text)? {
+                "" => Some(None),
+                other => Some(Some(Restriction::parse(other)?)),
+            },
+        };
+        let update = StockUpdate {
+            on_hand: quantity(item.quantity_in_stock)?,
+            backorder: quantity(item.quantity_on_backorder)?,
+            restriction,
+            ..Default::default()
+        };
+        (!update.is_empty()).then_some(UpdateItem {
+            identifier,
+            location: LocationRef::Default,
+            update,
+        })
+    }
 }
 
 /// A field error in DRF's words.
@@ -258,7 +357,7 @@ fn failure_status(named: &str, failure: ItemFailure) -> ItemStatus {
 
 /// The identifier as Python prints a one-key dict: `{'sku_id': 'NON-EXISTENT'}`.
 fn identifier_repr(element: &Value) -> String {
-    for name in ["sku_id", "upca", "ean13", "gtin14", "isbn"] {
+    for name in IDENTIFIERS {
         if let Some(value) = element.get(name).filter(|v| !v.is_null()) {
             return format!("{{'{name}': {}}}", python_repr(value));
         }

@@ -258,3 +258,113 @@ async fn nothing_stored_because_of_the_store_is_a_503() {
         )
     );
 }
+
+mod quick_path {
+    use super::super::{UpdateItem, parse, quick};
+    use inventory_core::testing::request;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    /// Mostly values the rules accept, now and then one they refuse.
+    fn value(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => good,
+            2 => Just(json!("")),
+            2 => "[a\u{7}é'\"\\\\ ]{1,3}".prop_map(Value::from),
+            2 => (-2i64..0).prop_map(Value::from),
+            1 => Just(json!(2147483648u64)),
+            1 => Just(json!(2.5)),
+            1 => Just(json!(3.0)),
+            1 => Just(Value::Null),
+            1 => any::<bool>().prop_map(Value::from),
+            1 => Just(json!({})),
+        ]
+    }
+
+    /// Up to 3 of `each`, as many as `count` says.
+    fn sized<T: std::fmt::Debug>(
+        each: impl Strategy<Value = T>,
+        count: impl Strategy<Value = usize>,
+    ) -> impl Strategy<Value = Vec<T>> {
+        (proptest::collection::vec(each, 3), count).prop_map(|(mut all, n)| {
+            all.truncate(n);
+            all
+        })
+    }
+
+    fn element() -> impl Strategy<Value = Value> {
+        let ids = ["sku_id", "upca", "ean13", "gtin14", "isbn"];
+        let quantities = ["quantity_in_stock", "quantity_on_backorder"];
+        let id = value(
+            prop_oneof![
+                "[A-Z0-9_]{1,5}".prop_map(Value::from),
+                "[0-9]{12,13}".prop_map(Value::from),
+                (0i64..99).prop_map(Value::from)
+            ]
+            .boxed(),
+        );
+        let quantity = value((0i64..40).prop_map(Value::from).boxed());
+        let extra = value(
+            prop_oneof![
+                Just(json!("discontd")),
+                Just(json!("tmpunavail")),
+                Just(json!(""))
+            ]
+            .boxed(),
+        );
+        let fields = (
+            sized(
+                (0..ids.len(), id),
+                prop_oneof![1 => Just(0), 6 => Just(1), 1 => Just(2)],
+            ),
+            proptest::collection::vec((0..quantities.len(), quantity), 0..3),
+            proptest::option::weighted(
+                0.3,
+                (
+                    prop_oneof![3 => Just("restrictions"), 1 => Just("colour")],
+                    extra,
+                ),
+            ),
+        );
+        prop_oneof![
+            12 => fields.prop_map(move |(i, q, extra)| {
+                let mut object = Map::new();
+                object.extend(i.into_iter().map(|(k, v)| (ids[k].to_owned(), v)));
+                object.extend(q.into_iter().map(|(k, v)| (quantities[k].to_owned(), v)));
+                object.extend(extra.map(|(k, v)| (k.to_owned(), v)));
+                Value::Object(object)
+            }),
+            1 => Just(json!(7)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// The quick path takes exactly the requests whose every element the general path
+        /// accepts (without repeated keys), and reads them the same.
+        #[test]
+        fn quick_and_general_paths_agree(elements in proptest::collection::vec(element(), 0..4)) {
+            let body = Value::from(elements.clone());
+            let req = request("POST", "/timp/products/skus/inventory/bulk/", &[], &body.to_string());
+            let general: Option<Vec<UpdateItem>> = (!elements.is_empty())
+                .then(|| elements.iter().map(|e| parse(e).ok()).collect())
+                .flatten();
+            prop_assert_eq!(quick::items(&req), general);
+        }
+    }
+
+    #[test]
+    fn repeated_keys_and_other_shapes_go_the_general_way() {
+        for body in [
+            r#"[{"sku_id": "A", "quantity_in_stock": 1, "quantity_in_stock": 2}]"#,
+            r#"{"sku_id": "A", "quantity_in_stock": 1}"#,
+            r#"[]"#,
+            "",
+        ] {
+            assert!(
+                quick::items(&request("POST", "/", &[], body)).is_none(),
+                "{body}"
+            );
+        }
+    }
+}
