@@ -37,27 +37,13 @@ impl Endpoint for BulkInsert {
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
         let started = now_micros();
         let context = site_context::read(req.headers())?;
-        let body = http::parse_json(&req).map_err(|e| match e {
-            BodyError::Empty => failed("no rows found"),
-            BodyError::Malformed(e) => failed(format!("request body is not valid JSON ({e})")),
-        })?;
-        let Value::Array(rows) = &body else {
-            return Err(failed("the request body must be a JSON array of rows"));
+        // Well-formed Stock rows are read straight into typed items; any other request goes
+        // the general way, as JSON read field by field, which words every error.
+        let items = match rows::quick::items(&req, context.channel.as_deref()) {
+            Some(items) => items,
+            None => general_items(&req, context.channel.as_deref())?,
         };
-        if rows.is_empty() {
-            return Err(failed("no rows found"));
-        }
-        if rows.len() > MAX_ROWS {
-            return Err(failed(format!("more than {MAX_ROWS} rows")));
-        }
-        let items = rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                rows::parse(row, context.channel.as_deref())
-                    .map_err(|e| failed(format!("Row {}: {e}", i + 1)))
-            })
-            .collect::<Result<Vec<UpdateItem>, Rejection>>()?;
+        let rows = items.len();
         telemetry::received(items.len());
         let identifiers: Vec<Identifier> = items.iter().map(|i| i.identifier.clone()).collect();
 
@@ -129,7 +115,7 @@ impl Endpoint for BulkInsert {
         let report = JobReport {
             started,
             finished: now_micros(),
-            rows: rows.len(),
+            rows,
             items_found,
             items_saved,
             row_errors,
@@ -141,6 +127,32 @@ impl Endpoint for BulkInsert {
         }
         Reply::ok(&job.document)
     }
+}
+
+/// Every row, read from the body as JSON: one malformed row fails them all.
+pub(crate) fn general_items(
+    req: &Request,
+    default_channel: Option<&str>,
+) -> Result<Vec<UpdateItem>, Rejection> {
+    let body = http::parse_json(req).map_err(|e| match e {
+        BodyError::Empty => failed("no rows found"),
+        BodyError::Malformed(e) => failed(format!("request body is not valid JSON ({e})")),
+    })?;
+    let Value::Array(rows) = &body else {
+        return Err(failed("the request body must be a JSON array of rows"));
+    };
+    if rows.is_empty() {
+        return Err(failed("no rows found"));
+    }
+    if rows.len() > MAX_ROWS {
+        return Err(failed(format!("more than {MAX_ROWS} rows")));
+    }
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            rows::parse(row, default_channel).map_err(|e| failed(format!("Row {}: {e}", i + 1)))
+        })
+        .collect()
 }
 
 /// How many distinct (variant, location) records `records` names.

@@ -81,3 +81,81 @@ pub fn parse(row: &Value, default_channel: Option<&str>) -> Result<UpdateItem, F
         update,
     })
 }
+
+/// The quick way in: Stock rows of a well-formed request read into typed items, each already
+/// held to [`parse`]'s rules; `None` (a Transit row among them, say) sends the request the
+/// general way.
+pub mod quick {
+    use std::borrow::Cow;
+
+    use inventory_core::identifiers::Identifier;
+    use inventory_core::lambda_http::Request;
+    use inventory_core::model::StockUpdate;
+    use inventory_core::resolve::LocationRef;
+    use inventory_core::service::UpdateItem;
+    use inventory_core::typed::{self, Array, Element, Id};
+    use serde::Deserialize;
+    use serde_json::Number;
+
+    use crate::insert::MAX_ROWS;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Row<'a> {
+        #[serde(borrow)]
+        sku: Option<Id<'a>>,
+        #[serde(borrow)]
+        item_id: Option<Id<'a>>,
+        total_quantity: Option<Number>,
+        #[serde(borrow)]
+        location_id: Option<Id<'a>>,
+        #[serde(rename = "type")]
+        kind: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        channel_id: Option<Id<'a>>,
+    }
+
+    /// The rows; `default_channel` comes from `x-site-context`.
+    pub fn items(req: &Request, default_channel: Option<&str>) -> Option<Vec<UpdateItem>> {
+        let rows: Array<Row, MAX_ROWS> = typed::body(req)?;
+        let mut items = rows.0;
+        if let Some(channel) = default_channel {
+            for item in &mut items {
+                item.update
+                    .channel
+                    .get_or_insert_with(|| channel.to_owned());
+            }
+        }
+        Some(items)
+    }
+
+    impl Element for Row<'_> {
+        type Out = UpdateItem;
+
+        fn accept(self) -> Option<UpdateItem> {
+            let identifier = match (self.sku, self.item_id) {
+                (Some(sku), None) => Identifier::Sku(sku.checked()?),
+                (None, Some(item)) => Identifier::ItemId(item.checked()?),
+                _ => return None,
+            };
+            let quantity = typed::quantity(&self.total_quantity?)?;
+            let location = self.location_id?.checked()?;
+            if !matches!(self.kind.as_deref(), None | Some("Stock")) {
+                return None;
+            }
+            let channel = match self.channel_id {
+                Some(id) => Some(id.checked()?),
+                None => None,
+            };
+            Some(UpdateItem {
+                identifier,
+                location: LocationRef::Id(location),
+                update: StockUpdate {
+                    on_hand: Some(quantity),
+                    channel,
+                    ..Default::default()
+                },
+            })
+        }
+    }
+}

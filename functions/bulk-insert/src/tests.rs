@@ -304,3 +304,101 @@ async fn the_key_may_travel_in_x_api_key() {
             .starts_with("Missing API key")
     );
 }
+
+mod quick_path {
+    use crate::insert::general_items;
+    use crate::rows::quick;
+    use inventory_core::service::UpdateItem;
+    use inventory_core::testing::request;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    /// Mostly values the rules accept, now and then one they refuse.
+    fn value(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => good,
+            2 => Just(json!("")),
+            2 => "[a\u{7}é\"\\\\ ]{1,3}".prop_map(Value::from),
+            2 => (-2i64..0).prop_map(Value::from),
+            1 => Just(json!(2147483648u64)),
+            1 => Just(json!(2.5)),
+            1 => Just(json!(3.0)),
+            1 => Just(Value::Null),
+            1 => any::<bool>().prop_map(Value::from),
+        ]
+    }
+
+    fn row() -> impl Strategy<Value = Value> {
+        let id = || {
+            value(
+                prop_oneof![
+                    "[A-Z0-9_]{1,5}".prop_map(Value::from),
+                    (0i64..99).prop_map(Value::from)
+                ]
+                .boxed(),
+            )
+        };
+        let kind = value(prop_oneof![4 => Just(json!("Stock")), 1 => Just(json!("Transit")), 1 => Just(json!("stock"))].boxed());
+        let transit = value(prop_oneof![Just(json!("2024-05-01")), Just(json!("R1"))].boxed());
+        (
+            prop_oneof![1 => Just("sku"), 1 => Just("itemId"), 1 => Just("both"), 1 => Just("none")],
+            id(),
+            id(),
+            value((0i64..40).prop_map(Value::from).boxed()),
+            id(),
+            proptest::option::weighted(0.5, kind),
+            proptest::option::weighted(0.3, id()),
+            proptest::option::weighted(0.15, (prop_oneof![Just("transitRef"), Just("transitOrderDate"), Just("colour")], transit)),
+        )
+            .prop_map(|(which, sku, item, quantity, location, kind, channel, extra)| {
+                let mut row = Map::new();
+                if matches!(which, "sku" | "both") {
+                    row.insert("sku".into(), sku);
+                }
+                if matches!(which, "itemId" | "both") {
+                    row.insert("itemId".into(), item);
+                }
+                row.insert("totalQuantity".into(), quantity);
+                row.insert("locationId".into(), location);
+                row.extend(kind.map(|k| ("type".to_owned(), k)));
+                row.extend(channel.map(|c| ("channelId".to_owned(), c)));
+                row.extend(extra.map(|(k, v)| (k.to_owned(), v)));
+                Value::Object(row)
+            })
+    }
+
+    /// A Stock row as the quick path reads them: no type but Stock, no field beyond its own.
+    fn plain_stock(row: &Value) -> bool {
+        row.as_object().is_some_and(|row| {
+            row.keys().all(|k| {
+                [
+                    "sku",
+                    "itemId",
+                    "totalQuantity",
+                    "locationId",
+                    "type",
+                    "channelId",
+                ]
+                .contains(&k.as_str())
+            }) && row.get("type").is_none_or(|t| t == "Stock")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// Whatever the quick path takes, the general path reads the same; and it takes every
+        /// request of plain Stock rows the general path accepts.
+        #[test]
+        fn quick_and_general_paths_agree(
+            rows in proptest::collection::vec(row(), 0..4),
+            channel in proptest::option::of(Just("web")),
+        ) {
+            let req = request("POST", "/inventory/bulk-insert", &[], &Value::from(rows.clone()).to_string());
+            let general: Option<Vec<UpdateItem>> = general_items(&req, channel).ok();
+            let quick = quick::items(&req, channel);
+            if quick.is_some() || rows.iter().all(plain_stock) {
+                prop_assert_eq!(quick, general);
+            }
+        }
+    }
+}
