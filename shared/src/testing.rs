@@ -88,3 +88,37 @@ pub async fn call<E: Endpoint>(app: &App<impl Backend>, req: Request) -> (Status
     };
     (status, body)
 }
+
+/// Field values for the property tests of the dialects' readers: mostly what `good` gives,
+/// now and then one the field rules refuse, or a value of the wrong type.
+pub fn field_value(
+    good: proptest::strategy::BoxedStrategy<Value>,
+) -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    use serde_json::json;
+    prop_oneof![
+        8 => good,
+        2 => Just(json!("")),
+        2 => "[a\u{7}é'\"\\\\ ]{1,3}".prop_map(Value::from),
+        2 => (-2i64..0).prop_map(Value::from),
+        1 => Just(json!(2147483648u64)),
+        1 => Just(json!(2.5)),
+        1 => Just(json!(3.0)),
+        1 => Just(Value::Null),
+        1 => any::<bool>().prop_map(Value::from),
+        1 => Just(json!([])),
+        1 => Just(json!({})),
+    ]
+}
+
+/// Up to 3 of `each`, as many as `count` says.
+pub fn up_to_three<T: std::fmt::Debug>(
+    each: impl proptest::strategy::Strategy<Value = T>,
+    count: impl proptest::strategy::Strategy<Value = usize>,
+) -> impl proptest::strategy::Strategy<Value = Vec<T>> {
+    use proptest::strategy::Strategy;
+    (proptest::collection::vec(each, 3), count).prop_map(|(mut all, n)| {
+        all.truncate(n);
+        all
+    })
+}

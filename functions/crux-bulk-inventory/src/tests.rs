@@ -261,41 +261,14 @@ async fn nothing_stored_because_of_the_store_is_a_503() {
 
 mod quick_path {
     use super::super::{UpdateItem, parse, quick};
-    use inventory_core::testing::request;
+    use inventory_core::testing::{field_value, request, up_to_three};
     use proptest::prelude::*;
     use serde_json::{Map, Value, json};
-
-    /// Mostly values the rules accept, now and then one they refuse.
-    fn value(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
-        prop_oneof![
-            8 => good,
-            2 => Just(json!("")),
-            2 => "[a\u{7}é'\"\\\\ ]{1,3}".prop_map(Value::from),
-            2 => (-2i64..0).prop_map(Value::from),
-            1 => Just(json!(2147483648u64)),
-            1 => Just(json!(2.5)),
-            1 => Just(json!(3.0)),
-            1 => Just(Value::Null),
-            1 => any::<bool>().prop_map(Value::from),
-            1 => Just(json!({})),
-        ]
-    }
-
-    /// Up to 3 of `each`, as many as `count` says.
-    fn sized<T: std::fmt::Debug>(
-        each: impl Strategy<Value = T>,
-        count: impl Strategy<Value = usize>,
-    ) -> impl Strategy<Value = Vec<T>> {
-        (proptest::collection::vec(each, 3), count).prop_map(|(mut all, n)| {
-            all.truncate(n);
-            all
-        })
-    }
 
     fn element() -> impl Strategy<Value = Value> {
         let ids = ["sku_id", "upca", "ean13", "gtin14", "isbn"];
         let quantities = ["quantity_in_stock", "quantity_on_backorder"];
-        let id = value(
+        let id = field_value(
             prop_oneof![
                 "[A-Z0-9_]{1,5}".prop_map(Value::from),
                 "[0-9]{12,13}".prop_map(Value::from),
@@ -303,8 +276,8 @@ mod quick_path {
             ]
             .boxed(),
         );
-        let quantity = value((0i64..40).prop_map(Value::from).boxed());
-        let extra = value(
+        let quantity = field_value((0i64..40).prop_map(Value::from).boxed());
+        let extra = field_value(
             prop_oneof![
                 Just(json!("discontd")),
                 Just(json!("tmpunavail")),
@@ -313,7 +286,7 @@ mod quick_path {
             .boxed(),
         );
         let fields = (
-            sized(
+            up_to_three(
                 (0..ids.len(), id),
                 prop_oneof![1 => Just(0), 6 => Just(1), 1 => Just(2)],
             ),
