@@ -267,7 +267,7 @@ pub async fn commit<S: InventoryStore>(
 }
 
 /// A create-only item (Wix): the variant must belong to the product.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateItem {
     pub variant_id: String,
     pub product_id: String,

@@ -139,6 +139,12 @@ pub fn quantity(n: &Number) -> Option<i64> {
     whole_number(n).ok().filter(|q| *q >= 0)
 }
 
+/// An identifier given as a string, as
+/// [`Fields::string_id`](crate::validate::Fields::string_id) takes it, if it passes.
+pub fn identifier(s: &str) -> Option<&str> {
+    identifier_problem(s).is_ok().then_some(s)
+}
+
 /// Free text as [`Fields::text`](crate::validate::Fields::text) takes it, if it passes.
 pub fn text(s: &str) -> Option<&str> {
     text_problem(s).is_ok().then_some(s)

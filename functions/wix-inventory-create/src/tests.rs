@@ -260,3 +260,139 @@ async fn the_bare_key_travels_in_authorization() {
         call::<BulkCreateInventoryItems>(&app, request("POST", PATH, &headers, DOCUMENTED)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+mod quick_path {
+    use super::super::{parse, quick};
+    use inventory_core::testing::{field_value, request};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Mostly a value from `good`; now and then one of `field_value`'s refused ones, or a
+    /// string with a control character, which both identifiers and free text refuse.
+    fn mostly(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => good.clone(),
+            1 => field_value(good),
+            1 => "[a-z]{0,2}\u{7}".prop_map(Value::from),
+        ]
+    }
+
+    /// `name` with a value from `value`, present with the given probability.
+    fn field(
+        name: &'static str,
+        probability: f64,
+        value: impl Strategy<Value = Value>,
+    ) -> impl Strategy<Value = Option<(String, Value)>> {
+        proptest::option::weighted(probability, value.prop_map(move |v| (name.to_owned(), v)))
+    }
+
+    /// `name`, always present, with a value from `value`.
+    fn always(
+        name: &'static str,
+        value: impl Strategy<Value = Value>,
+    ) -> impl Strategy<Value = Option<(String, Value)>> {
+        value.prop_map(move |v| Some((name.to_owned(), v)))
+    }
+
+    fn preorder() -> impl Strategy<Value = Value> {
+        let fields = (
+            field("enabled", 0.7, any::<bool>().prop_map(Value::from)),
+            field(
+                "message",
+                0.4,
+                mostly("[a-z ]{0,4}".prop_map(Value::from).boxed()),
+            ),
+            field(
+                "limit",
+                0.4,
+                mostly((0i64..9).prop_map(Value::from).boxed()),
+            ),
+            field("x", 0.15, Just(json!(1))),
+        );
+        prop_oneof![
+            8 => fields.prop_map(|(a, b, c, d)| Value::Object([a, b, c, d].into_iter().flatten().collect())),
+            1 => Just(json!("on")),
+        ]
+    }
+
+    fn element() -> impl Strategy<Value = Value> {
+        let id = || {
+            mostly(
+                prop_oneof![9 => "[A-Z0-9]{1,4}".prop_map(Value::from), 1 => (0i64..9).prop_map(Value::from)]
+                    .boxed(),
+            )
+        };
+        let quantity = || mostly((-2i64..40).prop_map(Value::from).boxed());
+        let in_stock =
+            || prop_oneof![6 => any::<bool>().prop_map(Value::from), 1 => Just(json!(1))];
+        let extended = prop_oneof![Just(json!({"a": [1]})), Just(json!(3)), Just(Value::Null)];
+        let fields = (
+            (
+                field("variantId", 0.95, id()),
+                field("productId", 0.95, id()),
+                field("locationId", 0.3, id()),
+            ),
+            // Mostly exactly one of the two.
+            prop_oneof![
+                5 => (always("quantity", quantity()), Just(None)),
+                3 => (Just(None), always("inStock", in_stock())),
+                1 => (always("quantity", quantity()), always("inStock", in_stock())),
+                1 => Just((None, None)),
+            ],
+            (
+                field("preorderInfo", 0.3, preorder()),
+                field("extendedFields", 0.1, extended),
+                field("colour", 0.08, Just(json!("red"))),
+            ),
+        );
+        prop_oneof![
+            12 => fields.prop_map(|((a, b, c), (d, e), (f, g, h))| {
+                Value::Object([a, b, c, d, e, f, g, h].into_iter().flatten().collect())
+            }),
+            1 => Just(json!(7)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// The quick path takes exactly the requests the general path accepts (without
+        /// repeated keys), and reads them the same.
+        #[test]
+        fn quick_and_general_paths_agree(
+            elements in prop_oneof![9 => proptest::collection::vec(element(), 1..4), 1 => Just(vec![])],
+            return_entity in prop_oneof![
+                3 => Just(None),
+                3 => any::<bool>().prop_map(|b| Some(json!(b))),
+                1 => Just(Some(json!(1))),
+            ],
+        ) {
+            let mut body = json!({"inventoryItems": elements});
+            if let Some(r) = return_entity {
+                body["returnEntity"] = r;
+            }
+            let req = request("POST", super::PATH, &[], &body.to_string());
+            prop_assert_eq!(quick::request(&req), parse(&body).ok());
+        }
+    }
+
+    #[test]
+    fn repeated_keys_and_other_shapes_go_the_general_way() {
+        for body in [
+            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "quantity": 1, "quantity": 2}]}"#,
+            r#"{"inventoryItems": {"variantId": "V", "productId": "P", "quantity": 1}}"#,
+            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "quantity": -1}]}"#,
+            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "inStock": true, "preorderInfo": {"limit": 3}}]}"#,
+            r#"{"inventoryItems": [], "returnEntity": true}"#,
+        ] {
+            assert!(
+                quick::request(&request("POST", "/", &[], body)).is_none(),
+                "{body}"
+            );
+        }
+        let escaped =
+            r#"{"inventoryItems": [{"variantId": "V\u0031", "productId": "P", "quantity": 2.0}]}"#;
+        let read = quick::request(&request("POST", "/", &[], escaped)).unwrap();
+        assert_eq!(read.items[0].variant_id, "V1");
+        assert_eq!(read.items[0].update.on_hand, Some(2));
+    }
+}
