@@ -35,32 +35,55 @@ impl std::fmt::Display for TenantId {
 pub type Micros = i64;
 
 /// `2020-11-02T22:26:10.175Z`: UTC with milliseconds, the form the vendor documents show.
-/// `time` does the calendar arithmetic; the digits are written here, as its general
-/// formatter cost more than the rest of rendering an item.
 pub fn rfc3339(at: Micros) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1000) else {
-        return String::new();
-    };
-    let (year, month, day) = t.to_calendar_date();
-    let Ok(year) = u32::try_from(year) else {
-        return String::new();
-    };
-    let (hour, minute, second, milli) = t.to_hms_milli();
-    let mut text = String::with_capacity(24);
-    let mut push = |value: u32, width: u32, after: Option<char>| {
-        for place in (0..width).rev() {
-            text.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
+    Rfc3339(at).text(&mut [0; 24]).to_owned()
+}
+
+/// A time that renders as [`rfc3339`] text without allocating: for responses that carry a
+/// date on every item.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rfc3339(pub Micros);
+
+impl Rfc3339 {
+    /// The text, written into `buffer`; empty for a time outside years 0 to 9999.
+    /// `time` does the calendar arithmetic; the digits are written here, as its general
+    /// formatter cost more than the rest of rendering an item.
+    fn text(self, buffer: &mut [u8; 24]) -> &str {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
+        else {
+            return "";
+        };
+        let (year, month, day) = t.to_calendar_date();
+        let Ok(year) = u32::try_from(year) else {
+            return "";
+        };
+        let (hour, minute, second, milli) = t.to_hms_milli();
+        let fields = [
+            (year, 4, b'-'),
+            (u32::from(u8::from(month)), 2, b'-'),
+            (u32::from(day), 2, b'T'),
+            (u32::from(hour), 2, b':'),
+            (u32::from(minute), 2, b':'),
+            (u32::from(second), 2, b'.'),
+            (u32::from(milli), 3, b'Z'),
+        ];
+        let mut at = 0;
+        for (mut value, width, after) in fields {
+            for digit in buffer[at..at + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+            buffer[at + width] = after;
+            at += width + 1;
         }
-        text.extend(after);
-    };
-    push(year, 4, Some('-'));
-    push(u32::from(u8::from(month)), 2, Some('-'));
-    push(u32::from(day), 2, Some('T'));
-    push(u32::from(hour), 2, Some(':'));
-    push(u32::from(minute), 2, Some(':'));
-    push(u32::from(second), 2, Some('.'));
-    push(u32::from(milli), 3, Some('Z'));
-    text
+        std::str::from_utf8(&buffer[..at]).unwrap_or_default()
+    }
+}
+
+impl Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.text(&mut [0; 24]))
+    }
 }
 
 /// A stock restriction, as Crux spells them on the wire.
@@ -347,6 +370,8 @@ mod tests {
                 .format(&format)
                 .unwrap();
             assert_eq!(rfc3339(at), expected, "at {at}");
+            let rendered = serde_json::to_string(&Rfc3339(at)).unwrap();
+            assert_eq!(rendered, format!("\"{expected}\""));
             at = at * 3 + 1_234_567;
         }
     }

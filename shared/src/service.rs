@@ -342,7 +342,8 @@ pub async fn commit_create<S: InventoryStore>(
     deadline: Deadline,
 ) -> Vec<Result<(Arc<Variant>, InventoryRecord), ItemFailure>> {
     let version = Version::now();
-    let results = stream::iter(planned)
+    let mut results = Vec::with_capacity(planned.len());
+    let mut creates = stream::iter(planned)
         .map(|item| {
             let version = &version;
             async move {
@@ -360,9 +361,11 @@ pub async fn commit_create<S: InventoryStore>(
                 }
             }
         })
-        .buffered(PER_ITEM_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await;
+        .buffered(PER_ITEM_CONCURRENCY);
+    // Room for every result up front: a growing Vec copied the large results as it doubled.
+    while let Some(result) = creates.next().await {
+        results.push(result);
+    }
     let created = results.iter().filter(|r| r.is_ok()).count();
     telemetry::stored(created);
     telemetry::failed(results.len() - created);

@@ -17,8 +17,8 @@ use inventory_core::lambda_http::Request;
 use inventory_core::lambda_http::http::StatusCode;
 use inventory_core::ledger::RecordKey;
 use inventory_core::model::{
-    Availability, DEFAULT_PREORDER_LIMIT, InventoryRecord, PreorderInfo, StockUpdate, Tracking,
-    rfc3339,
+    Availability, DEFAULT_PREORDER_LIMIT, InventoryRecord, PreorderInfo, Rfc3339, StockUpdate,
+    Tracking,
 };
 use inventory_core::resolve::{LocationError, LocationRef, ResolveError};
 use inventory_core::service::{self, CreateItem, ItemFailure};
@@ -28,6 +28,7 @@ use inventory_core::validate::{FieldError, Fields, Problem};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// Most items accepted in one call.
 pub const MAX_ITEMS: usize = 1000;
@@ -131,11 +132,11 @@ impl Endpoint for BulkCreateInventoryItems {
             .map(|(index, (outcome, key))| match outcome {
                 Ok((variant, record)) => {
                     successes += 1;
-                    let id = key.expect("a created item was planned").id().to_string();
+                    let id = key.expect("a created item was planned").id();
                     ItemResult {
                         item: request
                             .return_entity
-                            .then(|| Entity::new(id.clone(), variant, record)),
+                            .then(|| Entity::new(id, variant, record)),
                         item_metadata: ItemMetadata {
                             id: Some(id),
                             original_index: index,
@@ -146,7 +147,7 @@ impl Endpoint for BulkCreateInventoryItems {
                 }
                 Err(failure) => ItemResult {
                     item_metadata: ItemMetadata {
-                        id: key.map(|k| k.id().to_string()),
+                        id: key.map(|k| k.id()),
                         original_index: index,
                         success: false,
                         error: Some(item_error(&failure)),
@@ -532,7 +533,7 @@ struct ItemResult {
 #[serde(rename_all = "camelCase")]
 struct ItemMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
+    id: Option<Uuid>,
     original_index: usize,
     success: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -572,10 +573,10 @@ fn item_error(failure: &ItemFailure) -> Value {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Entity {
-    id: String,
+    id: Uuid,
     revision: String,
-    created_date: String,
-    updated_date: String,
+    created_date: Rfc3339,
+    updated_date: Rfc3339,
     variant_id: String,
     location_id: String,
     product_id: String,
@@ -590,14 +591,14 @@ struct Entity {
 }
 
 impl Entity {
-    fn new(id: String, variant: Arc<Variant>, record: InventoryRecord) -> Self {
+    fn new(id: Uuid, variant: Arc<Variant>, record: InventoryRecord) -> Self {
         let tracked = record.tracking == Tracking::Quantity;
         let preorder = EntityPreorder::of(&record, tracked);
         Entity {
             id,
             revision: record.revision.to_string(),
-            created_date: rfc3339(record.created_at),
-            updated_date: rfc3339(record.updated_at),
+            created_date: Rfc3339(record.created_at),
+            updated_date: Rfc3339(record.updated_at),
             quantity: tracked.then(|| record.quantity.unwrap_or(0)),
             in_stock: (!tracked).then(|| record.in_stock.unwrap_or(false)),
             track_quantity: tracked,

@@ -49,6 +49,22 @@ async fn the_documented_example_creates_both_items() {
     assert_eq!(first["itemMetadata"]["success"], true);
     let item = &first["item"];
     assert_eq!(item["id"], first["itemMetadata"]["id"]);
+    // Ids are hyphenated lower-case GUIDs, dates RFC 3339 with milliseconds, as Wix sends.
+    let id = item["id"].as_str().unwrap();
+    assert_eq!(
+        uuid::Uuid::parse_str(id).unwrap().hyphenated().to_string(),
+        id
+    );
+    let created = item["createdDate"].as_str().unwrap();
+    let shape = created
+        .bytes()
+        .map(|b| if b.is_ascii_digit() { b'0' } else { b });
+    assert_eq!(
+        shape.collect::<Vec<u8>>(),
+        b"0000-00-00T00:00:00.000Z",
+        "{created}"
+    );
+    assert_eq!(item["updatedDate"], created);
     assert_eq!(item["variantId"], "590cef15-c81d-4ed7-970c-1ff879946306");
     assert_eq!(item["locationId"], "d85fbb4d-e415-49b1-98bc-9d22ec338cb1");
     assert_eq!(item["productId"], "babd2bcc-ea03-4b63-8053-0ec59c73fc36");
