@@ -159,7 +159,11 @@ impl Fold {
 
     /// Applies one command. Order does not matter; applying a command twice changes nothing.
     pub fn apply(&mut self, command: &Command) {
-        let v = &command.version;
+        self.apply_update(&command.version, &command.product_id, &command.update);
+    }
+
+    /// [`apply`](Self::apply) for an update that is not (yet) a stored command.
+    fn apply_update(&mut self, v: &Version, product_id: &str, u: &StockUpdate) {
         let already_folded = self.snapshot.through.as_ref().is_some_and(|t| v <= t);
         if !already_folded {
             self.counted += 1;
@@ -171,11 +175,10 @@ impl Fold {
         }
         record.updated_at = record.updated_at.max(at);
         if record.product_id.is_empty() {
-            record.product_id.clone_from(&command.product_id);
+            product_id.clone_into(&mut record.product_id);
         }
 
         let versions = &mut self.snapshot.field_versions;
-        let u = &command.update;
         set(versions, QUANTITY, v, u.on_hand, &mut record.quantity);
         set(versions, DEMAND, v, u.demand, &mut record.demand);
         set(versions, SUPPLY, v, u.supply, &mut record.supply);
@@ -212,7 +215,8 @@ impl Fold {
 
     /// The snapshot to store after folding commands up to `through`.
     pub fn into_snapshot(self, through: Option<Version>) -> Snapshot {
-        let record = self.record();
+        let mut record = self.snapshot.record;
+        record.revision = self.base_revision + self.counted;
         let through = through.max(self.snapshot.through);
         Snapshot {
             record,
@@ -268,12 +272,7 @@ pub fn created(
     update: &StockUpdate,
 ) -> Snapshot {
     let mut fold = Fold::new(key, product_id, None);
-    fold.apply(&Command {
-        key: key.clone(),
-        product_id: product_id.to_owned(),
-        version: *version,
-        update: update.clone(),
-    });
+    fold.apply_update(version, product_id, update);
     // No command is stored for a create: the snapshot is the record.
     fold.into_snapshot(None)
 }

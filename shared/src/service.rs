@@ -349,7 +349,7 @@ pub async fn commit_create<S: InventoryStore>(
             async move {
                 let PlannedCreate { key, variant, update } = item?;
                 let snapshot = ledger::created(&key, &variant.product_id, version, &update);
-                match store.create(&key, &snapshot, deadline).await {
+                match store.create(&key, snapshot, deadline).await {
                     Ok(Created::Created(record)) => Ok((variant, *record)),
                     Ok(Created::AlreadyExists) => Err(ItemFailure::AlreadyExists),
                     Err(StoreError::Deadline) => Err(ItemFailure::Write(WriteFailure::Deadline)),

@@ -201,7 +201,7 @@ impl InventoryStore for MemoryStore {
     async fn create(
         &self,
         key: &RecordKey,
-        snapshot: &Snapshot,
+        snapshot: Snapshot,
         _deadline: Deadline,
     ) -> Result<Created, StoreError> {
         let mut state = self.state();
@@ -210,8 +210,9 @@ impl InventoryStore for MemoryStore {
             return Ok(Created::AlreadyExists);
         }
         ledger.product_id.clone_from(&snapshot.record.product_id);
-        ledger.snapshot = Some(snapshot.clone());
-        Ok(Created::Created(Box::new(snapshot.record.clone())))
+        let record = snapshot.record.clone();
+        ledger.snapshot = Some(snapshot);
+        Ok(Created::Created(Box::new(record)))
     }
 
     async fn records(

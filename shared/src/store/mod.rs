@@ -135,7 +135,7 @@ pub trait InventoryStore: Send + Sync {
     fn create(
         &self,
         key: &RecordKey,
-        snapshot: &Snapshot,
+        snapshot: Snapshot,
         deadline: Deadline,
     ) -> impl Future<Output = Result<Created, StoreError>> + Send;
 

@@ -450,7 +450,7 @@ impl InventoryStore for DynamoStore {
     async fn create(
         &self,
         key: &RecordKey,
-        snapshot: &Snapshot,
+        snapshot: Snapshot,
         deadline: Deadline,
     ) -> Result<Created, StoreError> {
         // A record that has any item (from any dialect) already exists.
@@ -481,11 +481,11 @@ impl InventoryStore for DynamoStore {
             .client
             .put_item()
             .table_name(self.table(Table::Inventory))
-            .set_item(Some(items::snapshot_item(key, snapshot)?))
+            .set_item(Some(items::snapshot_item(key, &snapshot)?))
             .condition_expression("attribute_not_exists(pk)")
             .send();
         match deadline.run(async { Ok(put.await) }).await? {
-            Ok(_) => Ok(Created::Created(Box::new(snapshot.record.clone()))),
+            Ok(_) => Ok(Created::Created(Box::new(snapshot.record))),
             Err(err)
                 if err
                     .as_service_error()
@@ -493,8 +493,8 @@ impl InventoryStore for DynamoStore {
             {
                 // The SDK retries a put whose answer was lost; if the first try landed, the
                 // item that "already exists" is our own.
-                if self.is_own_snapshot(key, snapshot, deadline).await? {
-                    Ok(Created::Created(Box::new(snapshot.record.clone())))
+                if self.is_own_snapshot(key, &snapshot, deadline).await? {
+                    Ok(Created::Created(Box::new(snapshot.record)))
                 } else {
                     Ok(Created::AlreadyExists)
                 }
