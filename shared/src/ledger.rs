@@ -209,14 +209,20 @@ impl Fold {
 
     pub fn record(&self) -> InventoryRecord {
         let mut record = self.snapshot.record.clone();
-        record.revision = self.base_revision + self.counted;
+        record.revision = self.revision();
         record
+    }
+
+    /// The stored revision plus one per command folded in for the first time.
+    fn revision(&self) -> u64 {
+        self.base_revision + self.counted
     }
 
     /// The snapshot to store after folding commands up to `through`.
     pub fn into_snapshot(self, through: Option<Version>) -> Snapshot {
+        let revision = self.revision();
         let mut record = self.snapshot.record;
-        record.revision = self.base_revision + self.counted;
+        record.revision = revision;
         let through = through.max(self.snapshot.through);
         Snapshot {
             record,
