@@ -16,6 +16,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::auth::{self, AuthError, KeyHash, KeyScheme, Principal, Scope};
+use crate::render;
 use crate::store::{Backend, Deadline, StoreError};
 use crate::telemetry::{self, RequestMetrics};
 
@@ -191,12 +192,9 @@ impl Reply {
         body: &impl Serialize,
         capacity: usize,
     ) -> Result<Reply, Rejection> {
-        let mut buffer = Vec::with_capacity(capacity);
-        serde_json::to_writer(&mut buffer, body).map_err(|e| Rejection::internal("render", &e))?;
-        Ok(Reply {
-            status,
-            body: buffer,
-        })
+        let body =
+            render::to_json(body, capacity).map_err(|e| Rejection::internal("render", &e))?;
+        Ok(Reply { status, body })
     }
 }
 

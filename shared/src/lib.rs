@@ -12,6 +12,7 @@ pub mod identifiers;
 pub mod jobs;
 pub mod ledger;
 pub mod model;
+pub mod render;
 pub mod resolve;
 pub mod seed;
 pub mod service;
