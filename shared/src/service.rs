@@ -301,8 +301,7 @@ pub async fn plan_create<S: CatalogStore>(
     items.iter().for_each(|i| keys.location(&i.location));
     let lookup = keys.lookup(store, tenant, deadline).await?;
 
-    let mut seen = std::collections::HashSet::new();
-    Ok(items
+    let mut planned: Vec<Result<PlannedCreate, ItemFailure>> = items
         .into_iter()
         .zip(&identifiers)
         .map(|(item, identifier)| {
@@ -323,16 +322,31 @@ pub async fn plan_create<S: CatalogStore>(
                 variant_id: variant.variant_id.clone(),
                 location_id: lookup.location(&item.location)?,
             };
-            if !seen.insert(key.clone()) {
-                return Err(ItemFailure::AlreadyExists);
-            }
             Ok(PlannedCreate {
                 key,
                 variant,
                 update: item.update,
             })
         })
-        .collect())
+        .collect();
+    // Every key has the same tenant: (variant, location) names the record. The set borrows
+    // the keys, so finding repeats costs no clone.
+    let repeated: Vec<usize> = {
+        let mut seen: foldhash::HashSet<(&str, &str)> =
+            foldhash::HashSet::with_capacity_and_hasher(planned.len(), Default::default());
+        planned
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let key = &p.as_ref().ok()?.key;
+                (!seen.insert((&key.variant_id, &key.location_id))).then_some(i)
+            })
+            .collect()
+    };
+    for i in repeated {
+        planned[i] = Err(ItemFailure::AlreadyExists);
+    }
+    Ok(planned)
 }
 
 /// Creates the planned records, each only if it does not exist yet (also under races).
@@ -652,5 +666,44 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again[0].as_ref().unwrap_err(), &ItemFailure::AlreadyExists);
+    }
+
+    /// The first of two creates of one record in a request is the one tried, however the
+    /// store orders concurrent writes; the second fails before reaching it.
+    #[tokio::test]
+    async fn a_repeated_create_fails_in_planning() {
+        let new = |variant: &str, location: &str| CreateItem {
+            variant_id: variant.into(),
+            product_id: "P1".into(),
+            location: LocationRef::Id(location.into()),
+            update: StockUpdate::default(),
+        };
+        let items = vec![
+            new("V1", "L1"),
+            new("V1", "L2"),
+            new("V1", "L1"),
+            new("NOPE", "L1"),
+            new("V1", "L2"),
+        ];
+        let planned = plan_create(&store(), &tenant(), items, deadline())
+            .await
+            .unwrap();
+        let outcome: Vec<Result<(&str, &str), &ItemFailure>> = planned
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .map(|p| (p.key.variant_id.as_str(), p.key.location_id.as_str()))
+            })
+            .collect();
+        assert_eq!(
+            outcome,
+            [
+                Ok(("V1", "L1")),
+                Ok(("V1", "L2")),
+                Err(&ItemFailure::AlreadyExists),
+                Err(&ItemFailure::Resolve(ResolveError::NotFound)),
+                Err(&ItemFailure::AlreadyExists),
+            ]
+        );
     }
 }
