@@ -5,6 +5,7 @@
 //! [`resolve`] -> write ([`store`]) -> per-item outcomes -> dialect JSON. The dialects live in
 //! `functions/`; nothing here knows their field names or error texts.
 
+mod allocator;
 pub mod auth;
 pub mod catalog;
 pub mod http;
@@ -27,6 +28,4 @@ pub mod testing;
 // Functions build and run requests through the same `lambda_http` the core was built with.
 pub use lambda_http;
 
-/// The allocator every function uses: a request allocates many small strings, where
-/// mimalloc is several times cheaper than the system allocator.
-pub use mimalloc::MiMalloc as Allocator;
+pub use allocator::Allocator;
