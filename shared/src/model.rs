@@ -48,24 +48,44 @@ impl Rfc3339 {
     /// The text, written into `buffer`; empty for a time outside years 0 to 9999.
     /// `time` does the calendar arithmetic; the digits are written here, as its general
     /// formatter cost more than the rest of rendering an item.
-    fn text(self, buffer: &mut [u8; 24]) -> &str {
-        let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
+    pub fn text(self, buffer: &mut [u8; 24]) -> &str {
+        // Whole days and the time of day in plain i64 arithmetic: going through a nanosecond
+        // `OffsetDateTime` cost an i128 multiply and divisions, most of this function.
+        const MICROS_PER_DAY: i64 = 86_400_000_000;
+        const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+        let (days, of_day) = (
+            self.0.div_euclid(MICROS_PER_DAY),
+            self.0.rem_euclid(MICROS_PER_DAY),
+        );
+        let Some(julian) = i32::try_from(days)
+            .ok()
+            .and_then(|days| days.checked_add(UNIX_EPOCH_JULIAN_DAY))
         else {
             return "";
         };
-        let (year, month, day) = t.to_calendar_date();
+        let Ok(date) = time::Date::from_julian_day(julian) else {
+            return "";
+        };
+        let (year, month, day) = date.to_calendar_date();
         let Ok(year) = u32::try_from(year) else {
             return "";
         };
-        let (hour, minute, second, milli) = t.to_hms_milli();
+        // `of_day` is below 86,400,000,000, so each of these fits a u32.
+        let (seconds, milli) = (of_day / 1_000_000, of_day / 1000 % 1000);
+        let (hour, minute, second, milli) = (
+            (seconds / 3600) as u32,
+            (seconds / 60 % 60) as u32,
+            (seconds % 60) as u32,
+            milli as u32,
+        );
         let fields = [
             (year, 4, b'-'),
             (u32::from(u8::from(month)), 2, b'-'),
             (u32::from(day), 2, b'T'),
-            (u32::from(hour), 2, b':'),
-            (u32::from(minute), 2, b':'),
-            (u32::from(second), 2, b'.'),
-            (u32::from(milli), 3, b'Z'),
+            (hour, 2, b':'),
+            (minute, 2, b':'),
+            (second, 2, b'.'),
+            (milli, 3, b'Z'),
         ];
         let mut at = 0;
         for (mut value, width, after) in fields {
@@ -300,6 +320,17 @@ pub enum Availability {
     Preorder,
 }
 
+impl Availability {
+    /// The name serde writes, for responses written by hand.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Availability::InStock => "IN_STOCK",
+            Availability::OutOfStock => "OUT_OF_STOCK",
+            Availability::Preorder => "PREORDER",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,16 +394,42 @@ mod tests {
         let format = time::macros::format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
         );
+        let reference = |at: Micros| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1000)
+                .ok()
+                .filter(|t| t.year() >= 0)
+                .map_or(String::new(), |t| t.format(&format).unwrap())
+        };
+        // Both sides of the epoch, to the ends of years 0 and 9999 and past them.
+        let (first, last) = (-62_167_219_200_000_000, 253_402_300_799_999_999);
+        let mut times = vec![first - 1, first, -1, 0, 1, last, last + 1, Micros::MIN];
+        times.push(Micros::MAX);
         let mut at: Micros = 7;
-        while at < 253_402_300_799_000_000 {
-            let expected = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1000)
-                .unwrap()
-                .format(&format)
-                .unwrap();
+        while at < last {
+            times.extend([
+                at,
+                -at,
+                at - at % 86_400_000_000,
+                -(at - at % 86_400_000_000),
+            ]);
+            at = at * 3 + 1_234_567;
+        }
+        for at in times {
+            let expected = reference(at);
             assert_eq!(rfc3339(at), expected, "at {at}");
             let rendered = serde_json::to_string(&Rfc3339(at)).unwrap();
             assert_eq!(rendered, format!("\"{expected}\""));
-            at = at * 3 + 1_234_567;
+        }
+    }
+
+    #[test]
+    fn availability_names_are_serdes() {
+        for a in [
+            Availability::InStock,
+            Availability::OutOfStock,
+            Availability::Preorder,
+        ] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }
     }
 
