@@ -354,7 +354,7 @@ pub async fn commit_create<S: InventoryStore>(
     store: &S,
     planned: Vec<Result<PlannedCreate, ItemFailure>>,
     deadline: Deadline,
-) -> Vec<Result<(Arc<Variant>, InventoryRecord), ItemFailure>> {
+) -> Vec<Result<(Arc<Variant>, Box<InventoryRecord>), ItemFailure>> {
     let version = Version::now();
     let mut results = Vec::with_capacity(planned.len());
     let mut creates = stream::iter(planned)
@@ -364,7 +364,8 @@ pub async fn commit_create<S: InventoryStore>(
                 let PlannedCreate { key, variant, update } = item?;
                 let snapshot = ledger::created(&key, &variant.product_id, version, &update);
                 match store.create(&key, snapshot, deadline).await {
-                    Ok(Created::Created(record)) => Ok((variant, *record)),
+                    // Kept boxed: each result moves through the stream and into `results`.
+                    Ok(Created::Created(record)) => Ok((variant, record)),
                     Ok(Created::AlreadyExists) => Err(ItemFailure::AlreadyExists),
                     Err(StoreError::Deadline) => Err(ItemFailure::Write(WriteFailure::Deadline)),
                     Err(StoreError::Unavailable(_)) => Err(ItemFailure::Unavailable),
@@ -392,7 +393,7 @@ pub async fn create<S: CatalogStore + InventoryStore>(
     tenant: &TenantId,
     items: Vec<CreateItem>,
     deadline: Deadline,
-) -> Result<Vec<Result<(Arc<Variant>, InventoryRecord), ItemFailure>>, StoreError> {
+) -> Result<Vec<Result<(Arc<Variant>, Box<InventoryRecord>), ItemFailure>>, StoreError> {
     let planned = plan_create(store, tenant, items, deadline).await?;
     Ok(commit_create(store, planned, deadline).await)
 }

@@ -137,7 +137,7 @@ impl Endpoint for BulkCreateInventoryItems {
                     ItemResult {
                         item: request
                             .return_entity
-                            .then(|| Entity::new(id, variant, record)),
+                            .then(|| Entity::new(id, variant, *record)),
                         item_metadata: ItemMetadata {
                             id: Some(id),
                             original_index: index,
