@@ -187,13 +187,24 @@ impl Reply {
         Reply::rendered(StatusCode::OK, body, capacity)
     }
 
+    /// A 200 whose body the handler wrote itself (with [`render::JsonWriter`]).
+    pub fn ok_written(body: Result<Vec<u8>, render::Error>) -> Result<Reply, Rejection> {
+        Reply::from_rendered(StatusCode::OK, body)
+    }
+
     fn rendered(
         status: StatusCode,
         body: &impl Serialize,
         capacity: usize,
     ) -> Result<Reply, Rejection> {
-        let body =
-            render::to_json(body, capacity).map_err(|e| Rejection::internal("render", &e))?;
+        Reply::from_rendered(status, render::to_json(body, capacity))
+    }
+
+    fn from_rendered(
+        status: StatusCode,
+        body: Result<Vec<u8>, render::Error>,
+    ) -> Result<Reply, Rejection> {
+        let body = body.map_err(|e| Rejection::internal("render", &e))?;
         Ok(Reply { status, body })
     }
 }

@@ -167,13 +167,7 @@ impl Endpoint for BulkCreateInventoryItems {
                 undetailed_failures: 0,
             },
         };
-        let body = response
-            .to_json(per_item * count)
-            .map_err(|e| Rejection::internal("render", &e))?;
-        Ok(Reply {
-            status: StatusCode::OK,
-            body,
-        })
+        Reply::ok_written(response.to_json(per_item * count))
     }
 }
 
