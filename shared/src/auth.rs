@@ -3,6 +3,7 @@
 use std::fmt;
 
 use lambda_http::http::HeaderMap;
+use lambda_http::http::header::{AUTHORIZATION, HeaderName};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -128,9 +129,12 @@ pub enum AuthError {
     MissingScope(Scope),
 }
 
+/// Header names as constants: looking one up by `&str` parses and checks the name each time.
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
 /// Takes the key out of the request headers, as `scheme` says it travels.
 pub fn presented_key(headers: &HeaderMap, scheme: KeyScheme) -> Result<&str, AuthError> {
-    let authorization = headers.get("authorization");
+    let authorization = headers.get(AUTHORIZATION);
     let from_header = match authorization {
         None => None,
         Some(value) => {
@@ -145,7 +149,7 @@ pub fn presented_key(headers: &HeaderMap, scheme: KeyScheme) -> Result<&str, Aut
     let key = match (from_header, scheme) {
         (Some(key), _) => key,
         (None, KeyScheme::Bearer { x_api_key: true }) => headers
-            .get("x-api-key")
+            .get(X_API_KEY)
             .ok_or(AuthError::Missing)?
             .to_str()
             .map_err(|_| AuthError::Malformed)?

@@ -26,6 +26,8 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
 /// Work budget when the invocation carries no deadline (tests calling handlers directly).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(25);
+/// The request id on every response, for support requests.
+const X_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
 /// A code a dialect puts in its error bodies: numeric (batchStock) or symbolic (Wix).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -256,13 +258,15 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
     let span = tracing::info_span!("request", requestId = %request_id, function = E::NAME);
 
     let work = async {
-        let result = AssertUnwindSafe(admit_and_handle::<E, B>(
+        // Boxed: the handler's future is large, and every wrapper below (and the runtime)
+        // would otherwise copy all of it each time it moves the future.
+        let result = AssertUnwindSafe(Box::pin(admit_and_handle::<E, B>(
             app,
             req,
             &request_id,
             deadline,
             metrics.clone(),
-        ))
+        )))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -417,7 +421,7 @@ fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Res
         HeaderValue::from_static("application/json"),
     );
     if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-request-id", id);
+        headers.insert(X_REQUEST_ID, id);
     }
     match rejection.map(|r| r.kind) {
         Some(Kind::Auth(AuthError::Missing | AuthError::Malformed | AuthError::Invalid)) => {

@@ -83,8 +83,9 @@ tokio::task_local! {
 
 /// Runs `work` with `metrics` as the current request's counters. Store code running inside
 /// (in the same task) counts into it.
-pub async fn scope<F: Future>(metrics: Arc<RequestMetrics>, work: F) -> F::Output {
-    CURRENT.scope(metrics, work).await
+pub fn scope<F: Future>(metrics: Arc<RequestMetrics>, work: F) -> impl Future<Output = F::Output> {
+    // Not an `async fn`: that would hold `work` twice, as its argument and inside the scope.
+    CURRENT.scope(metrics, work)
 }
 
 /// Adds to a counter of the current request; outside a request it does nothing.
