@@ -133,6 +133,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
     }
 }
 
+/// For a field that may be left out but not sent as `null`: `#[serde(default,
+/// deserialize_with = "present")]`. A `null` fails the read (where plain `Option` would take
+/// it as absent), so the request goes the general way, which has its own rule for `null`.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 /// A quantity as [`Fields::quantity`](crate::validate::Fields::quantity) takes it, if it
 /// passes: a whole number from 0 to [`MAX_QUANTITY`](crate::validate::MAX_QUANTITY).
 pub fn quantity(n: &Number) -> Option<i64> {
