@@ -6,6 +6,7 @@
 //! `00849632048260` name the same product. Check digits are verified, so a typo is reported
 //! as a typo instead of as "not found".
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A verified GTIN, stored as its 14-digit, zero-padded form.
@@ -53,7 +54,12 @@ impl Gtin {
     /// Parses `raw` as one of the forms `form` allows. Spaces and hyphens are ignored, as
     /// printed ISBNs and UPCs often carry them.
     pub fn parse(form: GtinForm, raw: &str) -> Result<Gtin, GtinError> {
-        let compact: String = raw.chars().filter(|c| *c != ' ' && *c != '-').collect();
+        // Copied only when there are separators to drop: most GTINs arrive as bare digits.
+        let compact: Cow<str> = if raw.contains([' ', '-']) {
+            Cow::Owned(raw.chars().filter(|c| *c != ' ' && *c != '-').collect())
+        } else {
+            Cow::Borrowed(raw)
+        };
         if compact.is_empty() {
             return Err(GtinError::Empty);
         }
