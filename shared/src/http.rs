@@ -301,7 +301,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             E::NAME,
             &request_id,
             response.status().as_u16(),
-            started.elapsed(),
+            started,
             counts,
         );
         response

@@ -148,10 +148,7 @@ pub async fn plan<C: CatalogStore>(
         }
     }
     extra(&mut keys);
-    let started = std::time::Instant::now();
-    let lookup = keys.lookup(catalog, tenant, deadline).await;
-    telemetry::add(|m| &m.resolve_micros, started.elapsed().as_micros() as u64);
-    let lookup = lookup?;
+    let lookup = keys.lookup(catalog, tenant, deadline).await?;
     let resolved_locations: Vec<(LocationRef, Result<String, LocationError>)> = locations
         .into_iter()
         .map(|l| (l.clone(), lookup.location(l)))
@@ -237,13 +234,11 @@ pub async fn commit<S: InventoryStore>(
         }));
     }
     // One request, one version: its commands touch distinct records, so keys stay unique.
-    let started = std::time::Instant::now();
     let outcomes = if commands.is_empty() {
         Vec::new()
     } else {
         store.append(&commands, deadline).await
     };
-    telemetry::add(|m| &m.write_micros, started.elapsed().as_micros() as u64);
     let results: Vec<Result<Stored, ItemFailure>> = joined
         .into_iter()
         .map(|item| {

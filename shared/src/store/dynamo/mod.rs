@@ -402,13 +402,16 @@ impl CatalogStore for DynamoStore {
             .iter()
             .map(|k| items::catalog_key_item(tenant, k))
             .collect();
-        let found = get_all(
-            &self.client,
-            &self.table(Table::Catalog),
-            wanted,
-            false,
-            self.policy,
-            deadline,
+        let found = telemetry::timed(
+            |m| &m.resolve_micros,
+            get_all(
+                &self.client,
+                &self.table(Table::Catalog),
+                wanted,
+                false,
+                self.policy,
+                deadline,
+            ),
         )
         .await?;
         found
@@ -437,12 +440,15 @@ impl InventoryStore for DynamoStore {
                 }
             }
         }
-        write_all(
-            &self.client,
-            &self.table(Table::Inventory),
-            requests,
-            self.policy,
-            deadline,
+        telemetry::timed(
+            |m| &m.write_micros,
+            write_all(
+                &self.client,
+                &self.table(Table::Inventory),
+                requests,
+                self.policy,
+                deadline,
+            ),
         )
         .await
     }
