@@ -33,10 +33,11 @@ impl Version {
     pub fn new(at: Micros, nonce: u64) -> Version {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 32];
-        let digits = (0..16).rev().map(|shift| (at.max(0) as u64, shift));
-        let digits = digits.chain((0..16).rev().map(|shift| (nonce, shift)));
-        for (slot, (half, shift)) in text.iter_mut().zip(digits) {
-            *slot = HEX[(half >> (shift * 4)) as usize & 0xf];
+        // Two digits per byte, most significant first: every write takes one.
+        let bytes = (at.max(0) as u64).to_be_bytes().into_iter();
+        for (pair, byte) in text.chunks_exact_mut(2).zip(bytes.chain(nonce.to_be_bytes())) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
         }
         Version(text)
     }
@@ -355,6 +356,14 @@ mod tests {
         assert_eq!(
             Version::new(0x1234_5678_9abc, u64::MAX).as_str(),
             "0000123456789abcffffffffffffffff"
+        );
+        assert_eq!(
+            Version::new(0x7edc_ba98_7654_3210, 0x0123_4567_89ab_cdef).as_str(),
+            "7edcba98765432100123456789abcdef"
+        );
+        assert_eq!(
+            Version::new(-5, 0x10).as_str(),
+            "00000000000000000000000000000010"
         );
         assert_eq!(
             Version::new(1_700_000_000_000_000, 7).micros(),
