@@ -247,13 +247,14 @@ pub trait Endpoint: Send + Sync + 'static {
 
 /// Serves one request through `E`: everything around the handler lives here, once.
 pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Response<Body> {
-    let started = std::time::Instant::now();
+    // Tokio's clock, which `Deadline` counts in (and tests can pause).
+    let started = tokio::time::Instant::now();
     let lambda = req.lambda_context_ref();
     let request_id = lambda
         .map(|c| c.request_id.clone())
         .filter(|id| !id.is_empty())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let deadline = deadline_of(lambda.map(|c| c.deadline).unwrap_or(0));
+    let deadline = deadline_of(lambda.map(|c| c.deadline).unwrap_or(0), started);
     let metrics = Arc::new(RequestMetrics::default());
     let span = tracing::info_span!("request", requestId = %request_id, function = E::NAME);
 
@@ -301,7 +302,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             E::NAME,
             &request_id,
             response.status().as_u16(),
-            started,
+            started.into_std(),
             counts,
         );
         response
@@ -345,16 +346,17 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
 /// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin. An
 /// invocation never starts after its deadline on Lambda; a missing or past one (direct
 /// calls, local emulators) gets the default budget.
-fn deadline_of(epoch_ms: u64) -> Deadline {
+/// Counted from `started`, the request's start: one clock read fewer than a fresh one.
+fn deadline_of(epoch_ms: u64, started: tokio::time::Instant) -> Deadline {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis() as u64;
     if epoch_ms <= now_ms {
-        return Deadline::after(DEFAULT_BUDGET);
+        return Deadline::at(started + DEFAULT_BUDGET);
     }
     let remaining = Duration::from_millis(epoch_ms - now_ms);
-    Deadline::after(remaining.saturating_sub(DEADLINE_MARGIN))
+    Deadline::at(started + remaining.saturating_sub(DEADLINE_MARGIN))
 }
 
 fn body_len(req: &Request) -> usize {
