@@ -38,8 +38,10 @@ impl Ledger {
 
 #[derive(Default)]
 struct State {
-    keys: HashMap<KeyHash, StoredKey>,
-    catalog: HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
+    // foldhash (seeded per process), as for the ledgers: every request looks its key and
+    // catalog entries up, and SipHash cost more than the rest of each lookup.
+    keys: foldhash::HashMap<KeyHash, StoredKey>,
+    catalog: foldhash::HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
     /// Hashed, and grown once per batch: ordering them cost more than the rest of a write.
     ledgers: foldhash::HashMap<RecordKey, Ledger>,
     jobs: HashMap<(TenantId, String), Job>,
