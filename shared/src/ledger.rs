@@ -35,7 +35,10 @@ impl Version {
         let mut text = [0u8; 32];
         // Two digits per byte, most significant first: every write takes one.
         let bytes = (at.max(0) as u64).to_be_bytes().into_iter();
-        for (pair, byte) in text.chunks_exact_mut(2).zip(bytes.chain(nonce.to_be_bytes())) {
+        for (pair, byte) in text
+            .chunks_exact_mut(2)
+            .zip(bytes.chain(nonce.to_be_bytes()))
+        {
             pair[0] = HEX[usize::from(byte >> 4)];
             pair[1] = HEX[usize::from(byte & 0xf)];
         }
