@@ -124,9 +124,12 @@ pub fn check_text(field: &'static str, value: &str) -> Result<(), IdentifierErro
     if value.len() > MAX_IDENTIFIER_LEN {
         return Err(IdentifierError::TooLong { field });
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
+    // Printable ASCII, the usual case, has neither; checked a word at a time.
+    let printable_ascii = value.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if !printable_ascii
+        && value
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
     {
         return Err(IdentifierError::ControlCharacter { field });
     }
@@ -286,6 +289,13 @@ mod tests {
             Identifier::Code("a\u{0}b".into()).catalog_key(),
             Err(IdentifierError::ControlCharacter { field: "code" })
         );
+        for text in ["a\u{7f}b", "a\tb", "\u{1f}ab", "ab\u{80}"] {
+            assert_eq!(
+                Identifier::Code(text.into()).catalog_key(),
+                Err(IdentifierError::ControlCharacter { field: "code" }),
+                "{text:?}"
+            );
+        }
         assert_eq!(
             Identifier::Sku("ZOOT\u{202e}TIUS".into()).catalog_key(),
             Err(IdentifierError::ControlCharacter { field: "sku" })
