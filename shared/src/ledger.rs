@@ -33,14 +33,13 @@ impl Version {
     pub fn new(at: Micros, nonce: u64) -> Version {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 32];
-        // Two digits per byte, most significant first: every write takes one.
-        let bytes = (at.max(0) as u64).to_be_bytes().into_iter();
-        for (pair, byte) in text
-            .chunks_exact_mut(2)
-            .zip(bytes.chain(nonce.to_be_bytes()))
-        {
-            pair[0] = HEX[usize::from(byte >> 4)];
-            pair[1] = HEX[usize::from(byte & 0xf)];
+        // Two digits per byte, most significant first.
+        let (time, nonce) = ((at.max(0) as u64).to_be_bytes(), nonce.to_be_bytes());
+        for i in 0..8 {
+            text[2 * i] = HEX[usize::from(time[i] >> 4)];
+            text[2 * i + 1] = HEX[usize::from(time[i] & 0xf)];
+            text[16 + 2 * i] = HEX[usize::from(nonce[i] >> 4)];
+            text[17 + 2 * i] = HEX[usize::from(nonce[i] & 0xf)];
         }
         Version(text)
     }
