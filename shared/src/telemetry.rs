@@ -182,3 +182,22 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
     // EMF must be its own line on stdout, outside the log formatter.
     println!("{line}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn timed_work_adds_its_time_to_the_current_request_only() {
+        let metrics = Arc::new(RequestMetrics::default());
+        let work = timed(|m| &m.write_micros, async {
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            7
+        });
+        assert_eq!(scope(metrics.clone(), work).await, 7);
+        assert!(metrics.write_micros.load(Relaxed) >= 3_000);
+        assert_eq!(metrics.resolve_micros.load(Relaxed), 0);
+        // Outside a request, the work still runs and nothing is counted anywhere.
+        assert_eq!(timed(|m| &m.write_micros, async { 8 }).await, 8);
+    }
+}

@@ -124,7 +124,7 @@ pub fn check_text(field: &'static str, value: &str) -> Result<(), IdentifierErro
     if value.len() > MAX_IDENTIFIER_LEN {
         return Err(IdentifierError::TooLong { field });
     }
-    // Printable ASCII, the usual case, has neither; checked a word at a time.
+    // Printable ASCII, the usual case, has neither: a byte test the compiler vectorises.
     let printable_ascii = value.bytes().all(|b| (b' '..=b'~').contains(&b));
     if !printable_ascii
         && value
