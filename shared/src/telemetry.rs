@@ -108,7 +108,7 @@ pub fn dynamodb_call(operation: &str) {
 
 /// Awaits `work` and adds the time it took to a counter of the current request.
 pub async fn timed<F: Future>(counter: fn(&RequestMetrics) -> &AtomicU64, work: F) -> F::Output {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let output = work.await;
     add(counter, started.elapsed().as_micros() as u64);
     output
