@@ -294,6 +294,8 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             dynamodb_calls = counts.dynamodb_calls,
             dynamodb_retries = counts.dynamodb_retries,
             dynamodb_calls_by_operation = %metrics.calls_by_operation(),
+            wru = counts.wru(),
+            rru = counts.rru(),
             resolve_ms = metrics.resolve_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             write_ms = metrics.write_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             "request finished"

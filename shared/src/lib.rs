@@ -11,7 +11,7 @@ pub mod catalog;
 pub mod http;
 pub mod identifiers;
 pub mod jobs;
-pub mod ledger;
+pub mod layout;
 pub mod model;
 pub mod render;
 pub mod resolve;

@@ -40,6 +40,10 @@ pub struct RequestMetrics {
     /// timed by the DynamoDB store around its calls (an in-memory store has nothing to wait on).
     pub resolve_micros: AtomicU64,
     pub write_micros: AtomicU64,
+    /// Capacity consumed, as DynamoDB reports it (`ReturnConsumedCapacity`), in thousandths
+    /// of a unit: write request units and read request units.
+    pub wru_milli: AtomicU64,
+    pub rru_milli: AtomicU64,
     /// The calls per DynamoDB operation.
     by_operation: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
@@ -52,6 +56,21 @@ pub struct Counts {
     pub items_failed: u64,
     pub dynamodb_calls: u64,
     pub dynamodb_retries: u64,
+    /// Consumed capacity in thousandths of a unit (see [`Counts::wru`], [`Counts::rru`]).
+    pub wru_milli: u64,
+    pub rru_milli: u64,
+}
+
+impl Counts {
+    /// Write request units consumed.
+    pub fn wru(&self) -> f64 {
+        self.wru_milli as f64 / 1000.0
+    }
+
+    /// Read request units consumed.
+    pub fn rru(&self) -> f64 {
+        self.rru_milli as f64 / 1000.0
+    }
 }
 
 impl RequestMetrics {
@@ -74,6 +93,8 @@ impl RequestMetrics {
             items_failed: self.items_failed.load(Relaxed),
             dynamodb_calls: self.dynamodb_calls.load(Relaxed),
             dynamodb_retries: self.dynamodb_retries.load(Relaxed),
+            wru_milli: self.wru_milli.load(Relaxed),
+            rru_milli: self.rru_milli.load(Relaxed),
         }
     }
 }
@@ -104,6 +125,16 @@ pub fn dynamodb_call(operation: &str) {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *map.entry(operation.to_owned()).or_default() += 1;
     });
+}
+
+/// Adds capacity units a DynamoDB call consumed to the current request.
+pub fn capacity(write: bool, units: f64) {
+    let milli = (units * 1000.0).round().max(0.0) as u64;
+    if write {
+        add(|m| &m.wru_milli, milli);
+    } else {
+        add(|m| &m.rru_milli, milli);
+    }
 }
 
 /// Awaits `work` and adds the time it took to a counter of the current request.
@@ -164,6 +195,8 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
                     {"Name": "ItemsFailed", "Unit": "Count"},
                     {"Name": "DynamoDbCalls", "Unit": "Count"},
                     {"Name": "DynamoDbRetries", "Unit": "Count"},
+                    {"Name": "WriteRequestUnits", "Unit": "Count"},
+                    {"Name": "ReadRequestUnits", "Unit": "Count"},
                     {"Name": "Duration", "Unit": "Milliseconds"}
                 ]
             }]
@@ -177,6 +210,8 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
         "ItemsFailed": counts.items_failed,
         "DynamoDbCalls": counts.dynamodb_calls,
         "DynamoDbRetries": counts.dynamodb_retries,
+        "WriteRequestUnits": counts.wru(),
+        "ReadRequestUnits": counts.rru(),
         "Duration": duration.as_secs_f64() * 1000.0,
     });
     // EMF must be its own line on stdout, outside the log formatter.

@@ -9,8 +9,11 @@ pub mod faults;
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+use inventory_core::layout::RecordKey;
 use inventory_core::store::Deadline;
-use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Tables};
+use inventory_core::store::dynamo::items::Item;
+use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, stock};
 use serde_json::Value;
 
 const HOW_TO_START: &str = "start the local stack first: `tools/test` runs every test with it, \
@@ -50,6 +53,32 @@ pub async fn dynamo() -> DynamoStore {
         Tables::from_env(),
         RetryPolicy::default(),
     )
+}
+
+/// The items a record holds in the stock table, as stored (a strongly consistent Query).
+pub async fn stock_items(store: &DynamoStore, key: &RecordKey) -> Vec<Item> {
+    let out = store
+        .sdk()
+        .query()
+        .table_name(store.tables().name(Table::Inventory))
+        .consistent_read(true)
+        .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(stock::pk(&key.tenant, &key.variant_id)),
+        )
+        .expression_attribute_values(
+            ":prefix",
+            AttributeValue::S(stock::prefix(&key.location_id)),
+        )
+        .send()
+        .await
+        .expect("a Query of the stock table");
+    assert!(
+        out.last_evaluated_key.is_none(),
+        "a record's items fit in one page"
+    );
+    out.items.unwrap_or_default()
 }
 
 pub fn deadline() -> Deadline {

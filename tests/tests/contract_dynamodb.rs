@@ -28,18 +28,23 @@ async fn lookups_beyond_a_hundred_keys_are_batched() {
 }
 
 #[tokio::test]
-async fn a_thousand_items_are_all_stored_in_slices_of_25() {
-    contract::a_thousand_items_are_all_stored_in_slices_of_25(&dynamo().await).await;
+async fn a_thousand_record_updates_are_a_thousand_single_unit_puts() {
+    contract::a_thousand_record_updates_are_a_thousand_single_unit_puts(&dynamo().await).await;
+}
+
+#[tokio::test]
+async fn a_record_reads_the_same_whatever_its_history() {
+    contract::a_record_reads_the_same_whatever_its_history(&dynamo().await).await;
+}
+
+#[tokio::test]
+async fn reads_fetch_only_the_locations_asked_for() {
+    contract::reads_fetch_only_the_locations_asked_for(&dynamo().await).await;
 }
 
 #[tokio::test]
 async fn create_is_create_only_even_when_racing() {
     contract::create_is_create_only_even_when_racing(&dynamo().await).await;
-}
-
-#[tokio::test]
-async fn compaction_keeps_every_record_as_it_was() {
-    contract::compaction_keeps_every_record_as_it_was(&dynamo().await).await;
 }
 
 #[tokio::test]

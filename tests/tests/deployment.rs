@@ -126,8 +126,8 @@ fn every_function_binary_is_deployed_with_the_cargo_lambda_build_method() {
             "{name}"
         );
     }
-    let mut expected: BTreeSet<String> = local_routes().into_iter().map(|(_, _, f)| f).collect();
-    expected.insert("compactor".to_owned());
+    // One function per route, and nothing else: no background process.
+    let expected: BTreeSet<String> = local_routes().into_iter().map(|(_, _, f)| f).collect();
     assert_eq!(binaries, expected);
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
@@ -221,4 +221,82 @@ fn policies_are_least_privilege() {
             assert!(writes.is_empty(), "{name} only reads: {writes:?}");
         }
     }
+}
+
+/// Each function may call exactly the DynamoDB actions its code makes, on the tables it
+/// makes them on: no more (least privilege) and no fewer (a call the policy forgets fails
+/// only on AWS, where no test runs).
+#[test]
+fn each_function_may_make_exactly_its_calls() {
+    let writer = [
+        "GetItem api-keys",
+        "BatchGetItem catalog",
+        "BatchWriteItem stock",
+        // Confirming writes whose answers were lost.
+        "BatchGetItem stock",
+    ];
+    let expected: Vec<(&str, Vec<&str>)> = vec![
+        ("batch-stock", writer.to_vec()),
+        ("crux-bulk-inventory", writer.to_vec()),
+        ("product-inventory", writer.to_vec()),
+        ("bulk-insert", [&writer[..], &["PutItem jobs"]].concat()),
+        ("bulk-insert-job", vec!["GetItem api-keys", "GetItem jobs"]),
+        (
+            "wix-inventory-create",
+            vec![
+                "GetItem api-keys",
+                "BatchGetItem catalog",
+                "Query stock",
+                "PutItem stock",
+                "GetItem stock",
+            ],
+        ),
+        (
+            "inventory-query",
+            vec!["GetItem api-keys", "BatchGetItem catalog", "Query stock"],
+        ),
+    ];
+    let table_of = |resource: &str| -> String {
+        let logical = resource
+            .trim_start_matches("!GetAtt ")
+            .trim_end_matches(".Arn");
+        let template = template();
+        plain(&template["Resources"][logical]["Properties"]["TableName"])
+            .split("${Prefix}")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let template = template();
+    let mut seen = BTreeSet::new();
+    for (name, function) in resources(&template, "AWS::Serverless::Function") {
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_default();
+        let mut granted = BTreeSet::new();
+        for policy in function["Properties"]["Policies"].as_sequence().unwrap() {
+            for statement in policy["Statement"].as_sequence().unwrap() {
+                let table = table_of(&plain(&statement["Resource"]));
+                let actions = match &statement["Action"] {
+                    Value::Sequence(list) => list.iter().map(plain).collect(),
+                    one => vec![plain(one)],
+                };
+                for action in actions {
+                    granted.insert(format!(
+                        "{} {table}",
+                        action.trim_start_matches("dynamodb:")
+                    ));
+                }
+            }
+        }
+        let (_, want) = expected
+            .iter()
+            .find(|(b, _)| *b == binary)
+            .unwrap_or_else(|| panic!("{name}: no expected calls for {binary}"));
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(granted, want, "{name}");
+        seen.insert(binary.to_owned());
+    }
+    assert_eq!(seen.len(), expected.len());
 }

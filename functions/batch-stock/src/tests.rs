@@ -75,7 +75,7 @@ async fn the_three_documented_examples_pass() {
             (StatusCode::OK, json!({"allPassed": true, "results": []}))
         );
     }
-    assert_eq!(app.store.command_count(), 4);
+    assert_eq!(app.store.item_count(), 4);
 }
 
 #[tokio::test]
@@ -99,7 +99,7 @@ async fn the_documented_failure_response() {
             }]
         })
     );
-    assert_eq!(app.store.command_count(), 1);
+    assert_eq!(app.store.item_count(), 1);
 }
 
 #[tokio::test]
@@ -191,7 +191,7 @@ async fn every_request_error_of_the_table() {
             "Missing mandatory property, 'batchStock' (request body is not valid JSON"
         )
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -228,7 +228,7 @@ async fn item_errors_echo_the_item() {
     );
     assert_eq!(results[3]["colour"], "red");
     assert_eq!(results[5]["item"], 7);
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -244,7 +244,7 @@ async fn a_single_item_object_is_a_collection_of_one_and_fields_are_partial() {
         (status, reply["allPassed"].clone()),
         (StatusCode::OK, json!(true))
     );
-    assert_eq!(app.store.command_count(), 1);
+    assert_eq!(app.store.item_count(), 1);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use inventory_core::http::{self, App, BodyError, Ctx, Endpoint, Kind, Rejection,
 use inventory_core::identifiers::Identifier;
 use inventory_core::lambda_http::Request;
 use inventory_core::lambda_http::http::StatusCode;
-use inventory_core::ledger::now_micros;
+use inventory_core::layout::now_micros;
 use inventory_core::resolve::{LocationError, ResolveError};
 use inventory_core::service::{self, ItemFailure, UpdateItem};
 use inventory_core::store::Backend;

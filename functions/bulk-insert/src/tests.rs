@@ -96,7 +96,7 @@ async fn the_documented_example_reports_two_rows_one_item() {
     assert!(job["keyId"].as_str().unwrap().starts_with("api-"));
     assert_eq!(job["_id"].as_str().unwrap().len(), 24);
     // Both rows went into one record: the stock and the transit entry.
-    assert_eq!(app.store.command_count(), 1);
+    assert_eq!(app.store.item_count(), 1);
 
     // The job reads back by its id, for the same tenant only.
     let id = job["_id"].as_str().unwrap();
@@ -143,7 +143,7 @@ async fn an_unknown_location_fails_the_request_and_writes_nothing() {
             json!({"message": "Inventory insert failed: Row 1: Cannot find \"Location Id\" 999."})
         )
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -184,7 +184,7 @@ async fn an_unknown_or_foreign_account_is_the_documented_500() {
             json!({"message": "Invalid x-site-context header: it names no account"})
         )
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -283,7 +283,7 @@ async fn malformed_rows_fail_the_request_with_their_row_number() {
             "{body}"
         );
     }
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]

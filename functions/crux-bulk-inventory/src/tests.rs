@@ -50,7 +50,7 @@ async fn the_documented_request_gets_the_documented_response() {
             {"status_code": 404, "message": "No sku found with sku identifier: {'sku_id': 'NON-EXISTENT'}; Valid identifiers: sku_id, upca, ean13, gtin14, isbn"}
         ])
     );
-    assert_eq!(app.store.command_count(), 2);
+    assert_eq!(app.store.item_count(), 2);
 }
 
 #[tokio::test]
@@ -153,7 +153,7 @@ async fn element_errors_are_per_element_and_never_written() {
             ),
         ]
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -221,7 +221,7 @@ async fn request_level_errors_speak_drf() {
             json!({"detail": "You do not have permission to perform this action."})
         )
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
 }
 
 #[tokio::test]
@@ -241,7 +241,7 @@ async fn a_thousand_elements_in_one_call() {
             .all(|s| s["status_code"] == 200)
     );
     // Duplicates collapse to one write per record.
-    assert_eq!(app.store.command_count(), 2);
+    assert_eq!(app.store.item_count(), 2);
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn every_missing_field_is_named() {
             reply,
             json!({"error": format!("Missing required field: {field}")})
         );
-        assert_eq!(app.store.command_count(), 0, "nothing written for {body}");
+        assert_eq!(app.store.item_count(), 0, "nothing written for {body}");
     }
 }
 
@@ -229,7 +229,7 @@ async fn bad_bodies_are_clear_400s() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let text = reply["error"].as_str().unwrap();
         assert!(text.starts_with(message), "{body}: {text}");
-        assert_eq!(app.store.command_count(), 0);
+        assert_eq!(app.store.item_count(), 0);
     }
 }
 
@@ -258,7 +258,7 @@ async fn keys_are_checked_before_anything_else() {
         reply["error"],
         "This API key does not have the inventory:write scope"
     );
-    assert_eq!(app.store.command_count(), 0);
+    assert_eq!(app.store.item_count(), 0);
     // Unauthenticated garbage is refused as unauthenticated, not parsed.
     let (status, _, _) = post(None, "{").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -15,7 +15,7 @@ use inventory_core::catalog::Variant;
 use inventory_core::http::{self, App, Ctx, Dialect, Endpoint, ErrorCode, Rejection, Reply};
 use inventory_core::lambda_http::Request;
 use inventory_core::lambda_http::http::StatusCode;
-use inventory_core::ledger::RecordKey;
+use inventory_core::layout::RecordKey;
 use inventory_core::model::{
     Availability, DEFAULT_PREORDER_LIMIT, InventoryRecord, PreorderInfo, Rfc3339, StockUpdate,
     Tracking,

@@ -91,9 +91,9 @@ async fn the_documented_example_creates_both_items() {
     );
     assert!(body["results"][0].get("item").is_none());
     assert_eq!(
-        app.store.command_count(),
-        0,
-        "creates are snapshots, not commands"
+        app.store.item_count(),
+        2,
+        "the two records' create items, and nothing from the failed creates"
     );
 }
 

@@ -7,7 +7,7 @@ use futures::{StreamExt, stream};
 use super::{ItemFailure, PER_ITEM_CONCURRENCY};
 use crate::catalog::Variant;
 use crate::identifiers::Identifier;
-use crate::ledger::{self, RecordKey, Version};
+use crate::layout::RecordKey;
 use crate::model::{InventoryRecord, StockUpdate, TenantId};
 use crate::resolve::{KeySet, LocationRef};
 use crate::store::{CatalogStore, Created, Deadline, InventoryStore, StoreError, WriteFailure};
@@ -102,15 +102,12 @@ pub async fn commit_create<S: InventoryStore>(
     planned: Vec<Result<PlannedCreate, ItemFailure>>,
     deadline: Deadline,
 ) -> Vec<Result<(Arc<Variant>, Box<InventoryRecord>), ItemFailure>> {
-    let version = Version::now();
     let mut results = Vec::with_capacity(planned.len());
     let mut creates = stream::iter(planned)
         .map(|item| {
-            let version = &version;
             async move {
                 let PlannedCreate { key, variant, update } = item?;
-                let snapshot = ledger::created(&key, &variant.product_id, version, &update);
-                match store.create(&key, snapshot, deadline).await {
+                match store.create(&key, &variant.product_id, &update, deadline).await {
                     // Kept boxed: each result moves through the stream and into `results`.
                     Ok(Created::Created(record)) => Ok((variant, record)),
                     Ok(Created::AlreadyExists) => Err(ItemFailure::AlreadyExists),

@@ -28,11 +28,8 @@ pub async fn read<S: InventoryStore>(
     let fetched: Vec<Result<(String, Vec<InventoryRecord>), StoreError>> = stream::iter(distinct)
         .map(|(variant_id, product_id)| async move {
             let mut records = store
-                .records(tenant, &variant_id, &product_id, deadline)
+                .records(tenant, &variant_id, &product_id, locations, deadline)
                 .await?;
-            if let Some(wanted) = locations {
-                records.retain(|r| wanted.contains(&r.location_id));
-            }
             records.sort_by(|a, b| a.location_id.cmp(&b.location_id));
             Ok((variant_id, records))
         })

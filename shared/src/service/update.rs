@@ -1,4 +1,4 @@
-//! Updates: resolve every item of a request in one catalog pass, then write one command per
+//! Updates: resolve every item of a request in one catalog pass, then put one item per
 //! record.
 
 use std::sync::Arc;
@@ -6,10 +6,12 @@ use std::sync::Arc;
 use super::ItemFailure;
 use crate::catalog::Variant;
 use crate::identifiers::Identifier;
-use crate::ledger::{Command, RecordKey, Version};
+use crate::layout::{RecordKey, Version};
 use crate::model::{StockUpdate, TenantId};
 use crate::resolve::{KeySet, LocationError, LocationRef, Lookup, ResolveError};
-use crate::store::{CatalogStore, Deadline, InventoryStore, StoreError, WriteFailure};
+use crate::store::{
+    CatalogStore, Deadline, InventoryStore, RecordUpdate, StoreError, WriteFailure,
+};
 use crate::telemetry;
 
 /// One update as a dialect asks for it.
@@ -92,16 +94,15 @@ pub struct Stored {
 }
 
 /// Writes the resolved items of a plan. Items for the same record are merged in request
-/// order (later fields win) into one command, so a batch never holds one key twice; each
-/// item then shares its record's outcome. Unresolved items keep their failure.
+/// order (later fields win) into one record update, so a batch never holds one key twice;
+/// each item then shares its record's outcome. Unresolved items keep their failure.
 pub async fn commit<S: InventoryStore>(
     store: &S,
     tenant: &TenantId,
     items: Vec<Result<Target, ItemFailure>>,
     deadline: Deadline,
 ) -> Vec<Result<Stored, ItemFailure>> {
-    let version = Version::now();
-    // Each item's command: the first item for a record opens it, in request order. Keyed by
+    // Each item's record update: the first item for a record opens it, in request order. Keyed by
     // borrowed ids, so working out which items share a record allocates nothing per item.
     let slots: Vec<Option<usize>> = {
         let mut slot_of: foldhash::HashMap<(&str, &str), usize> =
@@ -119,34 +120,31 @@ pub async fn commit<S: InventoryStore>(
             })
             .collect()
     };
-    let mut commands: Vec<Command> = Vec::with_capacity(items.len());
-    // For every item: the command it joined, or its failure.
+    let mut updates: Vec<RecordUpdate> = Vec::with_capacity(items.len());
+    // For every item: the record update it joined, or its failure.
     let mut joined: Vec<Result<(usize, Arc<Variant>), ItemFailure>> =
         Vec::with_capacity(items.len());
     for (item, slot) in items.into_iter().zip(slots) {
         joined.push(item.map(|target| {
             let slot = slot.unwrap_or_default();
-            if slot == commands.len() {
-                commands.push(Command {
+            if slot == updates.len() {
+                updates.push(RecordUpdate {
                     key: RecordKey {
                         tenant: tenant.clone(),
                         variant_id: target.variant.variant_id.clone(),
                         location_id: target.location_id,
                     },
-                    product_id: target.variant.product_id.clone(),
-                    version,
                     update: StockUpdate::default(),
                 });
             }
-            commands[slot].update.merge(target.update);
+            updates[slot].update.merge(target.update);
             (slot, target.variant)
         }));
     }
-    // One request, one version: its commands touch distinct records, so keys stay unique.
-    let outcomes = if commands.is_empty() {
+    let outcomes = if updates.is_empty() {
         Vec::new()
     } else {
-        store.append(&commands, deadline).await
+        store.write(&updates, deadline).await
     };
     let results: Vec<Result<Stored, ItemFailure>> = joined
         .into_iter()
@@ -156,10 +154,10 @@ pub async fn commit<S: InventoryStore>(
                 .get(slot)
                 .copied()
                 .unwrap_or(Err(WriteFailure::Unavailable));
-            outcome.map_err(ItemFailure::Write)?;
+            let version = outcome.map_err(ItemFailure::Write)?;
             Ok(Stored {
                 variant,
-                location_id: commands[slot].key.location_id.clone(),
+                location_id: updates[slot].key.location_id.clone(),
                 version,
             })
         })

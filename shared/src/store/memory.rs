@@ -1,52 +1,59 @@
 //! An in-memory backend with the same behaviour as the DynamoDB one, for unit tests.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
 use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
-use crate::ledger::{self, Command, RecordKey, Snapshot, Version};
-use crate::model::{InventoryRecord, TenantId};
+use crate::layout::{self, Entry, Fold, RecordKey, Slot, Version};
+use crate::model::{InventoryRecord, StockUpdate, TenantId};
 use crate::seed::{SeedError, SeedFile};
 use crate::store::{
-    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
+    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, RecordUpdate, StoreError,
+    WriteFailure,
 };
 
-/// What one record holds: an optional snapshot and the commands not folded into it.
-#[derive(Default, Clone)]
-struct Ledger {
-    product_id: String,
-    snapshot: Option<Snapshot>,
-    /// Sorted by version, one per version (a rewrite of a version replaces it, as a put
-    /// does). A vector, not a map: most records hold one command between compactions.
-    commands: Vec<Command>,
+/// A record's items, one per slot, as the DynamoDB store keeps them: the last put to land in
+/// a slot replaces it, whatever its version. Most records hold one or two.
+type Items = smallvec::SmallVec<[(Slot, Entry); 2]>;
+
+/// Lets a test hold a create between its existence check and its put, as a create racing
+/// another write can be held in DynamoDB.
+#[derive(Default, Debug)]
+pub struct CreateGate {
+    arrived: tokio::sync::Notify,
+    release: tokio::sync::Notify,
 }
 
-impl Ledger {
-    fn put(&mut self, command: &Command) {
-        match self
-            .commands
-            .binary_search_by(|c| c.version.cmp(&command.version))
-        {
-            Ok(at) => self.commands[at].clone_from(command),
-            Err(at) => self.commands.insert(at, command.clone()),
-        }
+impl CreateGate {
+    /// Waits until a create has checked that the record does not exist.
+    pub async fn arrived(&self) {
+        self.arrived.notified().await;
+    }
+
+    /// Lets the held create go on to its put.
+    pub fn release(&self) {
+        self.release.notify_one();
     }
 }
 
 #[derive(Default)]
 struct State {
-    // foldhash (seeded per process), as for the ledgers: every request looks its key and
+    // foldhash (seeded per process), as for the records: every request looks its key and
     // catalog entries up, and SipHash cost more than the rest of each lookup.
     keys: foldhash::HashMap<KeyHash, StoredKey>,
     catalog: foldhash::HashMap<TenantId, foldhash::HashMap<CatalogKey, CatalogEntry>>,
     /// Hashed, and grown once per batch: ordering them cost more than the rest of a write.
-    ledgers: foldhash::HashMap<RecordKey, Ledger>,
+    records: foldhash::HashMap<RecordKey, Items>,
     jobs: HashMap<(TenantId, String), Job>,
-    /// Test hook: every append fails its items with this.
+    /// Test hook: every write fails its items with this.
     failing_writes: Option<WriteFailure>,
+    /// Test hook: the versions writes are stamped with (`Version::now` by default).
+    clock: Option<Arc<dyn Fn() -> Version + Send + Sync>>,
+    /// Test hook: creates wait here between their check and their put.
+    create_gate: Option<Arc<CreateGate>>,
 }
 
 #[derive(Default)]
@@ -108,46 +115,73 @@ impl MemoryStore {
         Ok(store)
     }
 
-    /// Makes every later append fail with `failure` (or succeed again with `None`).
+    /// Makes every later write fail with `failure` (or succeed again with `None`).
     pub fn fail_writes(&self, failure: Option<WriteFailure>) {
         self.state().failing_writes = failure;
     }
 
-    /// How many records have any stored state (commands or a snapshot).
+    /// Stamps later writes with versions from `clock` instead of the time.
+    pub fn set_clock(&self, clock: impl Fn() -> Version + Send + Sync + 'static) {
+        self.state().clock = Some(Arc::new(clock));
+    }
+
+    /// Holds every later create between its existence check and its put, until released.
+    pub fn hold_creates(&self) -> Arc<CreateGate> {
+        let gate = Arc::new(CreateGate::default());
+        self.state().create_gate = Some(gate.clone());
+        gate
+    }
+
+    /// Lands one item of `update` in its slot with the given version, as a write sent
+    /// earlier may land late: for tests of landing orders.
+    pub fn land(&self, key: &RecordKey, update: StockUpdate, version: Version) {
+        let mut state = self.state();
+        for (slot, part) in layout::slots(update) {
+            put(&mut state, key, slot, part, version);
+        }
+    }
+
+    /// How many records have any stored item.
     pub fn record_count(&self) -> usize {
         self.state()
-            .ledgers
+            .records
             .values()
-            .filter(|l| l.snapshot.is_some() || !l.commands.is_empty())
+            .filter(|i| !i.is_empty())
             .count()
     }
 
-    /// How many commands are stored (not yet compacted) across all records.
-    pub fn command_count(&self) -> usize {
-        self.state()
-            .ledgers
-            .values()
-            .map(|l| l.commands.len())
-            .sum()
+    /// How many items are stored across all records.
+    pub fn item_count(&self) -> usize {
+        self.state().records.values().map(|i| i.len()).sum()
     }
 
-    /// Folds settled commands into snapshots, as the compactor does.
-    pub fn compact(&self, settled_before: i64) {
-        let mut state = self.state();
-        for (key, ledger) in state.ledgers.iter_mut() {
-            if let Some(c) = ledger::compact(
-                key,
-                &ledger.product_id,
-                ledger.snapshot.clone(),
-                &ledger.commands,
-                settled_before,
-            ) {
-                ledger.snapshot = Some(c.snapshot);
-                let folded: BTreeSet<Version> = c.folded.into_iter().collect();
-                ledger.commands.retain(|c| !folded.contains(&c.version));
-            }
-        }
+    /// How many items one record holds.
+    pub fn items_of(&self, key: &RecordKey) -> usize {
+        self.state().records.get(key).map_or(0, |i| i.len())
     }
+}
+
+/// Puts one item, replacing its slot's item: the last to land wins the slot.
+fn put(state: &mut State, key: &RecordKey, slot: Slot, update: StockUpdate, version: Version) {
+    let entry = Entry {
+        version,
+        update,
+        created_at: None,
+    };
+    let items = match state.records.get_mut(key) {
+        Some(items) => items,
+        None => state.records.entry(key.clone()).or_default(),
+    };
+    match items.iter_mut().find(|(s, _)| *s == slot) {
+        Some((_, stored)) => *stored = entry,
+        None => items.push((slot, entry)),
+    }
+}
+
+fn read(items: &Items, key: &RecordKey, product_id: &str) -> InventoryRecord {
+    let mut fold = Fold::default();
+    items.iter().for_each(|(_, entry)| fold.apply(entry));
+    fold.record(&key.variant_id, product_id, &key.location_id)
 }
 
 impl KeyStore for MemoryStore {
@@ -179,41 +213,66 @@ impl CatalogStore for MemoryStore {
 }
 
 impl InventoryStore for MemoryStore {
-    async fn append(
+    async fn write(
         &self,
-        commands: &[Command],
+        updates: &[RecordUpdate],
         deadline: Deadline,
-    ) -> Vec<Result<(), WriteFailure>> {
+    ) -> Vec<Result<Version, WriteFailure>> {
         let mut state = self.state();
         if let Some(failure) = state.failing_writes {
-            return vec![Err(failure); commands.len()];
+            return vec![Err(failure); updates.len()];
         }
         if deadline.passed() {
-            return vec![Err(WriteFailure::Deadline); commands.len()];
+            return vec![Err(WriteFailure::Deadline); updates.len()];
         }
-        state.ledgers.reserve(commands.len());
-        for command in commands {
-            let ledger = state.ledgers.entry(command.key.clone()).or_default();
-            ledger.product_id.clone_from(&command.product_id);
-            ledger.put(command);
+        let version = state
+            .clock
+            .as_ref()
+            .map_or_else(Version::now, |clock| clock());
+        state.records.reserve(updates.len());
+        for RecordUpdate { key, update } in updates {
+            for (slot, part) in layout::slots(update.clone()) {
+                put(&mut state, key, slot, part, version);
+            }
         }
-        vec![Ok(()); commands.len()]
+        vec![Ok(version); updates.len()]
     }
 
     async fn create(
         &self,
         key: &RecordKey,
-        snapshot: Snapshot,
+        product_id: &str,
+        update: &StockUpdate,
         _deadline: Deadline,
     ) -> Result<Created, StoreError> {
+        // The check and the put are two steps, as in DynamoDB: a write can land between them.
+        let gate = {
+            let state = self.state();
+            if state
+                .records
+                .get(key)
+                .is_some_and(|items| !items.is_empty())
+            {
+                return Ok(Created::AlreadyExists);
+            }
+            state.create_gate.clone()
+        };
+        if let Some(gate) = gate {
+            gate.arrived.notify_one();
+            gate.release.notified().await;
+        }
         let mut state = self.state();
-        let ledger = state.ledgers.entry(key.clone()).or_default();
-        if ledger.snapshot.is_some() || !ledger.commands.is_empty() {
+        let items = state.records.entry(key.clone()).or_default();
+        if items.iter().any(|(slot, _)| *slot == Slot::Create) {
             return Ok(Created::AlreadyExists);
         }
-        ledger.product_id.clone_from(&snapshot.record.product_id);
-        let record = snapshot.record.clone();
-        ledger.snapshot = Some(snapshot);
+        let entry = Entry {
+            version: Version::creation(),
+            update: update.clone(),
+            created_at: Some(layout::now_micros()),
+        };
+        let record = layout::created(key, product_id, &entry);
+        items.push((Slot::Create, entry));
         Ok(Created::Created(Box::new(record)))
     }
 
@@ -222,16 +281,32 @@ impl InventoryStore for MemoryStore {
         tenant: &TenantId,
         variant_id: &str,
         product_id: &str,
+        locations: Option<&[String]>,
         _deadline: Deadline,
     ) -> Result<Vec<InventoryRecord>, StoreError> {
         let state = self.state();
-        Ok(state
-            .ledgers
-            .iter()
-            .filter(|(k, _)| &k.tenant == tenant && k.variant_id == variant_id)
-            .filter(|(_, l)| l.snapshot.is_some() || !l.commands.is_empty())
-            .map(|(k, l)| ledger::current(k, product_id, l.snapshot.clone(), &l.commands))
-            .collect())
+        let found = |key: &RecordKey, items: &Items| {
+            (!items.is_empty()).then(|| read(items, key, product_id))
+        };
+        Ok(match locations {
+            Some(locations) => locations
+                .iter()
+                .filter_map(|location| {
+                    let key = RecordKey {
+                        tenant: tenant.clone(),
+                        variant_id: variant_id.to_owned(),
+                        location_id: location.clone(),
+                    };
+                    found(&key, state.records.get(&key)?)
+                })
+                .collect(),
+            None => state
+                .records
+                .iter()
+                .filter(|(k, _)| &k.tenant == tenant && k.variant_id == variant_id)
+                .filter_map(|(k, items)| found(k, items))
+                .collect(),
+        })
     }
 }
 

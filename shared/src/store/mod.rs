@@ -13,8 +13,8 @@ use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
 use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
-use crate::ledger::{Command, RecordKey, Snapshot};
-use crate::model::{InventoryRecord, TenantId};
+use crate::layout::{RecordKey, Version};
+use crate::model::{InventoryRecord, StockUpdate, TenantId};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -120,31 +120,42 @@ pub trait CatalogStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(CatalogKey, CatalogEntry)>, StoreError>> + Send;
 }
 
-/// The inventory ledger.
-pub trait InventoryStore: Send + Sync {
-    /// Appends commands, at most one per record (the caller merges duplicates). The result
-    /// has one entry per command, in order: stored, or why not.
-    fn append(
-        &self,
-        commands: &[Command],
-        deadline: Deadline,
-    ) -> impl Future<Output = Vec<Result<(), WriteFailure>>> + Send;
+/// One record update: the fields it sets on one record.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RecordUpdate {
+    pub key: RecordKey,
+    pub update: StockUpdate,
+}
 
-    /// Stores `snapshot` as a brand-new record, unless the record already exists, also when
-    /// another create races this one.
+/// The inventory records, stored as described in [`crate::layout`].
+pub trait InventoryStore: Send + Sync {
+    /// Puts each update's item (one per record update, see [`crate::layout::slots`]), at
+    /// most one update per record (the caller merges duplicates). The result has one entry
+    /// per update, in order: the version it was stored with, or why it was not stored.
+    fn write(
+        &self,
+        updates: &[RecordUpdate],
+        deadline: Deadline,
+    ) -> impl Future<Output = Vec<Result<Version, WriteFailure>>> + Send;
+
+    /// Stores `update` as a brand-new record, unless the record already has any item (from
+    /// any dialect), also when another create races this one.
     fn create(
         &self,
         key: &RecordKey,
-        snapshot: Snapshot,
+        product_id: &str,
+        update: &StockUpdate,
         deadline: Deadline,
     ) -> impl Future<Output = Result<Created, StoreError>> + Send;
 
-    /// The current records of a variant, at every location it has stock.
+    /// The current records of a variant at the locations asked for, or at every location
+    /// it has stock when `locations` is `None`. Only the locations asked for are read.
     fn records(
         &self,
         tenant: &TenantId,
         variant_id: &str,
         product_id: &str,
+        locations: Option<&[String]>,
         deadline: Deadline,
     ) -> impl Future<Output = Result<Vec<InventoryRecord>, StoreError>> + Send;
 }

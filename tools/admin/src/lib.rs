@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use inventory_core::catalog::CatalogEntry;
 use inventory_core::identifiers::CatalogKey;
-use inventory_core::ledger::now_micros;
 use inventory_core::model::{InventoryRecord, TenantId};
 use inventory_core::seed::{SeedError, SeedFile};
-use inventory_core::store::dynamo::{DynamoStore, Table, items};
+use inventory_core::store::dynamo::{DynamoStore, MigrationReport, Table, items};
 use inventory_core::store::{CatalogStore, Deadline, InventoryStore, StoreError};
 
 /// Why a seed run stopped: the file conflicts with the stored catalog (nothing written), or
@@ -77,21 +76,10 @@ async fn read_catalog(
     Ok(found)
 }
 
-/// Folds commands older than `settle` into snapshots, for one tenant or all. Returns how
-/// many commands were folded.
-pub async fn compact(
-    store: &DynamoStore,
-    tenant: Option<&TenantId>,
-    settle: Duration,
-) -> Result<usize, StoreError> {
-    let settled_before = now_micros() - settle.as_micros() as i64;
-    let mut folded = 0;
-    for (tenant, variant) in store.record_partitions(tenant).await? {
-        folded += store
-            .compact_variant(&tenant, &variant, settled_before)
-            .await?;
-    }
-    Ok(folded)
+/// Turns records stored in the earlier layout (update commands and snapshots) into the
+/// current one. Idempotent and resumable; see `DynamoStore::migrate`.
+pub async fn migrate(store: &DynamoStore) -> Result<MigrationReport, StoreError> {
+    store.migrate().await
 }
 
 /// The current records of one variant, at every location.
@@ -101,5 +89,5 @@ pub async fn stock(
     variant_id: &str,
 ) -> Result<Vec<InventoryRecord>, StoreError> {
     let deadline = Deadline::after(Duration::from_secs(60));
-    store.records(tenant, variant_id, "", deadline).await
+    store.records(tenant, variant_id, "", None, deadline).await
 }

@@ -2,7 +2,6 @@
 //! AWS region and credentials, and `AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use inventory_core::auth::{KeyHash, Scope, StoredKey, generate_key};
@@ -36,15 +35,10 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Fold settled update commands into snapshots, so reads stay cheap.
-    Compact {
-        #[arg(long)]
-        tenant: Option<String>,
-        /// Only commands older than this many seconds are folded (default: the ledger's
-        /// settle window).
-        #[arg(long, default_value_t = inventory_core::ledger::SETTLE_WINDOW.as_secs())]
-        settle_seconds: u64,
-    },
+    /// Rewrite records stored in the earlier layout (update commands and snapshots) in the
+    /// current one. Safe to run at any time and again: a rerun completes what a broken run
+    /// left and does nothing once all is migrated.
+    Migrate,
     /// Print the current stock records of a variant, as JSON.
     Stock {
         #[arg(long)]
@@ -137,19 +131,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 stored.hash.key_id()
             );
         }
-        Command::Compact {
-            tenant: t,
-            settle_seconds,
-        } => {
-            let tenant = t.as_deref().map(tenant).transpose()?;
-            let folded = inventory_admin::compact(
-                &store,
-                tenant.as_ref(),
-                Duration::from_secs(settle_seconds),
-            )
-            .await
-            .map_err(|e| chain(&e))?;
-            println!("folded {folded} command(s) into snapshots");
+        Command::Migrate => {
+            let report = inventory_admin::migrate(&store)
+                .await
+                .map_err(|e| chain(&e))?;
+            println!(
+                "scanned {} item(s): migrated {} record(s), wrote {} item(s), {} already superseded by newer writes, deleted {} earlier-layout item(s)",
+                report.items_scanned,
+                report.records_migrated,
+                report.items_written,
+                report.items_superseded,
+                report.legacy_items_deleted
+            );
         }
         Command::Stock { tenant: t, variant } => {
             let records = inventory_admin::stock(&store, &tenant(&t)?, &variant)

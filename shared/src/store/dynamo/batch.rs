@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConsumedCapacity, KeysAndAttributes, PutRequest, ReturnConsumedCapacity,
+    WriteRequest,
+};
 use futures::{StreamExt, stream};
+use smallvec::SmallVec;
 
 use super::errors::{Class, classify};
 use super::items::{Item, PK, SK};
+use crate::layout::Version;
 use crate::store::{Deadline, StoreError, WriteFailure};
 use crate::telemetry::{self, RequestMetrics};
 
@@ -31,6 +36,9 @@ pub struct RetryPolicy {
     pub cap: Duration,
     /// Slices in flight at once.
     pub concurrency: usize,
+    /// How long one write attempt may wait for its answer before it is sent again (with a
+    /// fresh version). Short, as it bounds how late a superseded attempt can still land.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -40,6 +48,7 @@ impl Default for RetryPolicy {
             base: Duration::from_millis(25),
             cap: Duration::from_secs(2),
             concurrency: 8,
+            attempt_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -57,11 +66,13 @@ impl RetryPolicy {
 }
 
 /// The key attributes of an item, used to match unprocessed requests back to their item.
-fn key_of(item: &Item) -> (Option<AttributeValue>, Option<AttributeValue>) {
+type ItemKey = (Option<AttributeValue>, Option<AttributeValue>);
+
+fn key_of(item: &Item) -> ItemKey {
     (item.get(PK).cloned(), item.get(SK).cloned())
 }
 
-fn request_key(request: &WriteRequest) -> (Option<AttributeValue>, Option<AttributeValue>) {
+fn request_key(request: &WriteRequest) -> ItemKey {
     if let Some(put) = request.put_request() {
         key_of(put.item())
     } else if let Some(delete) = request.delete_request() {
@@ -80,23 +91,47 @@ pub fn put(item: Item) -> Result<WriteRequest, StoreError> {
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
+/// One item to write. A versioned item is encoded afresh, with a fresh version, for every
+/// attempt: a retried put that lands late then still carries the newest version, and it is
+/// confirmed by its version rather than by the existence of its key.
+pub trait Put: Send + Sync {
+    /// The item as sent in an attempt stamped with `version`.
+    fn request(&self, version: Version) -> WriteRequest;
+    /// Whether the stored item carries the version it was sent with.
+    const VERSIONED: bool;
+}
+
+/// An item put as it is (seed data, deletes): sent the same on every attempt.
+impl Put for WriteRequest {
+    fn request(&self, _version: Version) -> WriteRequest {
+        self.clone()
+    }
+    const VERSIONED: bool = false;
+}
+
 /// Writes every request to `table`, in slices of 25, retrying what is left unprocessed.
-/// One result per request, in order. Requests must not repeat a key.
-pub async fn write_all(
+/// One result per request, in order: the version of the attempt that stored it. Requests
+/// must not repeat a key.
+pub async fn write_all<P: Put>(
     client: &Client,
     table: &str,
-    requests: Vec<WriteRequest>,
+    puts: Vec<P>,
     policy: RetryPolicy,
     deadline: Deadline,
-) -> Vec<Result<(), WriteFailure>> {
-    let total = requests.len();
-    let mut slices: Vec<Vec<(usize, WriteRequest)>> = Vec::new();
-    for (i, request) in requests.into_iter().enumerate() {
-        if i % WRITE_SLICE == 0 {
+) -> Vec<Result<Version, WriteFailure>> {
+    let total = puts.len();
+    let mut slices: Vec<Vec<Pending<P>>> = Vec::new();
+    for (index, put) in puts.into_iter().enumerate() {
+        if index % WRITE_SLICE == 0 {
             slices.push(Vec::with_capacity(WRITE_SLICE));
         }
         if let Some(slice) = slices.last_mut() {
-            slice.push((i, request));
+            slice.push(Pending {
+                index,
+                put,
+                key: (None, None),
+                sent: SmallVec::new(),
+            });
         }
     }
     let mut results = vec![Err(WriteFailure::Unavailable); total];
@@ -111,13 +146,21 @@ pub async fn write_all(
     results
 }
 
-async fn write_slice(
+/// A put not yet known to be stored, with the versions it has been sent with.
+struct Pending<P> {
+    index: usize,
+    put: P,
+    key: ItemKey,
+    sent: SmallVec<[Version; 2]>,
+}
+
+async fn write_slice<P: Put>(
     client: &Client,
     table: &str,
-    mut pending: Vec<(usize, WriteRequest)>,
+    mut pending: Vec<Pending<P>>,
     policy: RetryPolicy,
     deadline: Deadline,
-) -> Vec<(usize, Result<(), WriteFailure>)> {
+) -> Vec<(usize, Result<Version, WriteFailure>)> {
     let mut outcome = Vec::with_capacity(pending.len());
     // Sent in a call whose answer never came (an error or a timeout): they may have landed.
     let mut in_doubt = false;
@@ -127,27 +170,44 @@ async fn write_slice(
             telemetry::add(|m: &RequestMetrics| &m.dynamodb_retries, 1);
         }
         attempt += 1;
-        let requests: Vec<WriteRequest> = pending.iter().map(|(_, r)| r.clone()).collect();
+        // Stamped now, not when the request began: the newest attempt carries the newest
+        // version, whatever order the attempts land in.
+        let version = Version::now();
+        let mut requests = Vec::with_capacity(pending.len());
+        for p in &mut pending {
+            let request = p.put.request(version);
+            p.key = request_key(&request);
+            requests.push(request);
+            p.sent.push(version);
+        }
         let call = client
             .batch_write_item()
             .request_items(table, requests)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
+        let attempt_ends =
+            (tokio::time::Instant::now() + policy.attempt_timeout).min(deadline.instant());
         // Why the remaining items fail if this was the last try.
-        let failure = match tokio::time::timeout_at(deadline.instant(), call).await {
+        let failure = match tokio::time::timeout_at(attempt_ends, call).await {
             Err(_elapsed) => {
                 in_doubt = true;
-                WriteFailure::Deadline
+                if deadline.passed() {
+                    WriteFailure::Deadline
+                } else {
+                    WriteFailure::Unavailable
+                }
             }
             Ok(Ok(out)) => {
-                let unprocessed: Vec<_> = out
+                consumed(true, out.consumed_capacity());
+                let unprocessed: Vec<ItemKey> = out
                     .unprocessed_items()
                     .and_then(|u| u.get(table))
                     .map(|list| list.iter().map(request_key).collect())
                     .unwrap_or_default();
                 let (left, stored): (Vec<_>, Vec<_>) = pending
                     .into_iter()
-                    .partition(|(_, r)| unprocessed.contains(&request_key(r)));
-                outcome.extend(stored.into_iter().map(|(i, _)| (i, Ok(()))));
+                    .partition(|p| unprocessed.contains(&p.key));
+                outcome.extend(stored.into_iter().map(|p| (p.index, Ok(version))));
                 pending = left;
                 WriteFailure::Unprocessed { attempts: attempt }
             }
@@ -162,7 +222,7 @@ async fn write_slice(
                     outcome.extend(
                         pending
                             .into_iter()
-                            .map(|(i, _)| (i, Err(WriteFailure::Rejected))),
+                            .map(|p| (p.index, Err(WriteFailure::Rejected))),
                     );
                     return outcome;
                 }
@@ -184,7 +244,7 @@ async fn write_slice(
                 pending = confirm(client, table, pending, policy, deadline, &mut outcome).await;
             }
             tracing::warn!(items = pending.len(), attempts = attempt, %failure, "batch write gave up");
-            outcome.extend(pending.into_iter().map(|(i, _)| (i, Err(failure))));
+            outcome.extend(pending.into_iter().map(|p| (p.index, Err(failure))));
             return outcome;
         }
         tokio::time::sleep(wait).await;
@@ -196,24 +256,24 @@ async fn write_slice(
 const CONFIRM_GRACE: Duration = Duration::from_millis(700);
 
 /// Puts whose call failed without an answer may have landed anyway. A consistent read of
-/// their keys settles it, so an item is reported stored exactly when it is in the table.
-/// Returns the requests that are really not there (or could not be checked).
-async fn confirm(
+/// their keys settles it: a versioned put is stored if the table holds one of the versions
+/// it was sent with (an item of the same slot from another write is not this write), an
+/// unversioned one if its key is there. Returns the puts that are really not there (or could
+/// not be checked).
+async fn confirm<P: Put>(
     client: &Client,
     table: &str,
-    pending: Vec<(usize, WriteRequest)>,
+    pending: Vec<Pending<P>>,
     policy: RetryPolicy,
     deadline: Deadline,
-    outcome: &mut Vec<(usize, Result<(), WriteFailure>)>,
-) -> Vec<(usize, WriteRequest)> {
-    let keys: Vec<Item> = pending
+    outcome: &mut Vec<(usize, Result<Version, WriteFailure>)>,
+) -> Vec<Pending<P>> {
+    let wanted: Vec<Item> = pending
         .iter()
-        .filter_map(|(_, r)| r.put_request())
-        .map(|put| {
-            let (pk, sk) = key_of(put.item());
+        .map(|Pending { key: (pk, sk), .. }| {
             [(PK, pk), (SK, sk)]
                 .into_iter()
-                .filter_map(|(name, v)| Some((name.to_owned(), v?)))
+                .filter_map(|(name, v)| Some((name.to_owned(), v.clone()?)))
                 .collect()
         })
         .collect();
@@ -222,23 +282,39 @@ async fn confirm(
         max_attempts: 2,
         ..policy
     };
-    let found = match get_all(client, table, keys, true, policy, grace).await {
+    let found = match get_all(client, table, wanted, true, policy, grace).await {
         Ok(found) => found,
         Err(e) => {
             tracing::warn!(error = %e, "could not confirm in-doubt writes; reporting them failed");
             return pending;
         }
     };
-    let landed: Vec<_> = found.iter().map(key_of).collect();
-    let (stored, missing): (Vec<_>, Vec<_>) = pending
-        .into_iter()
-        .partition(|(_, r)| landed.contains(&request_key(r)));
+    let landed: Vec<(ItemKey, Option<Version>)> = found
+        .iter()
+        .map(|item| (key_of(item), super::stock::version_of(item)))
+        .collect();
+    let mut missing = Vec::new();
+    let mut stored = 0;
+    for p in pending {
+        let there = landed.iter().find(|(k, _)| *k == p.key).map(|(_, v)| *v);
+        let ours = match there {
+            Some(Some(version)) if P::VERSIONED => p.sent.contains(&version).then_some(version),
+            Some(_) if !P::VERSIONED => p.sent.last().copied(),
+            _ => None,
+        };
+        match ours {
+            Some(version) => {
+                stored += 1;
+                outcome.push((p.index, Ok(version)));
+            }
+            None => missing.push(p),
+        }
+    }
     tracing::info!(
-        landed = stored.len(),
+        landed = stored,
         missing = missing.len(),
         "confirmed in-doubt writes"
     );
-    outcome.extend(stored.into_iter().map(|(i, _)| (i, Ok(()))));
     missing
 }
 
@@ -285,10 +361,15 @@ async fn get_slice(
             .consistent_read(consistent)
             .build()
             .map_err(|e| StoreError::Rejected(Box::new(e)))?;
-        let call = client.batch_get_item().request_items(table, request).send();
+        let call = client
+            .batch_get_item()
+            .request_items(table, request)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send();
         let out = deadline
             .run(async { call.await.map_err(store_error) })
             .await?;
+        consumed(false, out.consumed_capacity());
         let mut responses: HashMap<String, Vec<Item>> = out.responses.unwrap_or_default();
         found.extend(responses.remove(table).unwrap_or_default());
         keys = out
@@ -314,6 +395,15 @@ async fn get_slice(
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Adds the capacity a call consumed to the current request's read or write units.
+pub fn consumed<'a>(write: bool, capacity: impl IntoIterator<Item = &'a ConsumedCapacity>) {
+    let units: f64 = capacity
+        .into_iter()
+        .filter_map(ConsumedCapacity::capacity_units)
+        .sum();
+    telemetry::capacity(write, units);
 }
 
 /// A whole-call SDK error as a store error: transient ones are "unavailable".

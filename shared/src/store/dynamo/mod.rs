@@ -5,6 +5,9 @@
 mod batch;
 mod errors;
 pub mod items;
+mod legacy;
+mod migrate;
+pub mod stock;
 pub mod tables;
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,22 +16,25 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, WriteRequest};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use futures::{StreamExt, TryStreamExt, stream};
 
 pub use batch::RetryPolicy;
+pub use migrate::MigrationReport;
 pub use tables::{Table, Tables};
 
-use self::batch::{describe, get_all, put, store_error, write_all};
-use self::items::{Item, LedgerItem, PK, SK};
+use self::batch::{Put, consumed, describe, get_all, put, store_error, write_all};
+use self::items::{Item, PK, SK};
 use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
 use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
-use crate::ledger::{self, Command, RecordKey, Snapshot};
-use crate::model::{InventoryRecord, TenantId};
+use crate::layout::{self, Entry, Fold, RecordKey, Slot, Version};
+use crate::model::{InventoryRecord, StockUpdate, TenantId};
 use crate::store::{
-    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
+    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, RecordUpdate, StoreError,
+    WriteFailure,
 };
 use crate::telemetry;
 
@@ -58,14 +64,25 @@ impl Intercept for CallCounter {
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
     client: Client,
+    /// The same client without the SDK's own retries, for stock writes: a retry must be sent
+    /// with a fresh version (see `batch::write_all`), never as the same bytes again.
+    writer: Client,
     tables: Tables,
     policy: RetryPolicy,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables, policy: RetryPolicy) -> Self {
+        let writer = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .build(),
+        );
         DynamoStore {
             client,
+            writer,
             tables,
             policy,
         }
@@ -130,7 +147,7 @@ impl DynamoStore {
         let count = items.len();
         let requests = items.into_iter().map(put).collect::<Result<Vec<_>, _>>()?;
         let deadline = Deadline::after(Duration::from_secs(600));
-        let results = write_all(
+        let results = write_all::<WriteRequest>(
             &self.client,
             &self.table(table),
             requests,
@@ -160,184 +177,60 @@ impl DynamoStore {
         .await
     }
 
-    /// The (tenant, variant) of every record partition in the inventory table, optionally
-    /// of one tenant only. A full scan: for the admin tool, not for request paths.
-    pub async fn record_partitions(
+    /// Every item of the record partition `pk`, or of one record (`prefix`, see
+    /// [`stock::prefix`]), strongly consistent, page by page; at most `limit` items.
+    async fn query(
         &self,
-        tenant: Option<&TenantId>,
-    ) -> Result<Vec<(TenantId, String)>, StoreError> {
-        let mut found = std::collections::BTreeSet::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(self.table(Table::Inventory))
-                .projection_expression("pk, variantId")
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(store_error)?;
-            for item in page.items.unwrap_or_default() {
-                let pk = items::string(&item, PK).unwrap_or_default();
-                let variant = items::string(&item, "variantId").unwrap_or_default();
-                let owner = pk.split_once('#').and_then(|(t, _)| TenantId::parse(t));
-                if let Some(owner) = owner
-                    && tenant.is_none_or(|t| *t == owner)
-                {
-                    found.insert((owner, variant));
-                }
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(found.into_iter().collect()),
-            }
-        }
-    }
-
-    /// Every ledger item of one variant's partition (all its locations), page by page.
-    async fn partition(
-        &self,
-        tenant: &TenantId,
-        variant_id: &str,
+        pk: &str,
+        prefix: Option<String>,
+        limit: Option<i32>,
         deadline: Deadline,
-    ) -> Result<Vec<LedgerItem>, StoreError> {
-        let pk = items::record_pk(tenant, variant_id);
+    ) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let query = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(self.table(Table::Inventory))
                 .consistent_read(true)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .set_exclusive_start_key(start.take());
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .set_limit(limit)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            query = match &prefix {
+                Some(prefix) => query
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":prefix", AttributeValue::S(prefix.clone())),
+                None => query.key_condition_expression("pk = :pk"),
+            };
             let page = deadline
                 .run(async { query.send().await.map_err(store_error) })
                 .await?;
-            for item in page.items.unwrap_or_default() {
-                out.push(items::ledger_item(tenant, item)?);
-            }
+            consumed(false, page.consumed_capacity());
+            out.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
+                Some(key) if !key.is_empty() && limit.is_none() => start = Some(key),
                 _ => return Ok(out),
             }
         }
     }
 
-    /// Folds settled commands of every record of a variant into snapshots and deletes them.
-    /// Returns how many commands were folded. Safe to run at any time, also concurrently:
-    /// the snapshot is replaced only if nobody replaced it since it was read.
-    pub async fn compact_variant(
-        &self,
-        tenant: &TenantId,
-        variant_id: &str,
-        settled_before: i64,
-    ) -> Result<usize, StoreError> {
-        let deadline = Deadline::after(Duration::from_secs(60));
-        let mut by_record: BTreeMap<RecordKey, (Option<Snapshot>, Vec<Command>, String)> =
-            BTreeMap::new();
-        for item in self.partition(tenant, variant_id, deadline).await? {
-            match item {
-                LedgerItem::Command(c) => {
-                    let entry = by_record.entry(c.key.clone()).or_default();
-                    entry.2.clone_from(&c.product_id);
-                    entry.1.push(c);
-                }
-                LedgerItem::Snapshot(key, s) => {
-                    let entry = by_record.entry(key).or_default();
-                    entry.2.clone_from(&s.record.product_id);
-                    entry.0 = Some(s);
-                }
-            }
-        }
-        let mut folded = 0;
-        for (key, (snapshot, commands, product_id)) in by_record {
-            let previous = snapshot.as_ref().map(|s| s.record.revision);
-            let Some(compaction) =
-                ledger::compact(&key, &product_id, snapshot, &commands, settled_before)
-            else {
-                continue;
-            };
-            let mut put = self
-                .client
-                .put_item()
-                .table_name(self.table(Table::Inventory))
-                .set_item(Some(items::snapshot_item(&key, &compaction.snapshot)?));
-            put = match previous {
-                None => put.condition_expression("attribute_not_exists(pk)"),
-                Some(revision) => put
-                    .condition_expression("revision = :previous")
-                    .expression_attribute_values(
-                        ":previous",
-                        AttributeValue::N(revision.to_string()),
-                    ),
-            };
-            if let Err(err) = put.send().await {
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception())
-                {
-                    // Someone else compacted or created it meanwhile; next pass will catch up.
-                    continue;
-                }
-                return Err(store_error(err));
-            }
-            let deletes = compaction
-                .folded
-                .iter()
-                .map(|v| {
-                    let key = HashMap::from([
-                        (
-                            PK.to_owned(),
-                            AttributeValue::S(items::record_pk(&key.tenant, &key.variant_id)),
-                        ),
-                        (
-                            SK.to_owned(),
-                            AttributeValue::S(items::command_sk(&key.location_id, v)),
-                        ),
-                    ]);
-                    DeleteRequest::builder()
-                        .set_key(Some(key))
-                        .build()
-                        .map(|d| WriteRequest::builder().delete_request(d).build())
-                        .map_err(|e| StoreError::Rejected(Box::new(e)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            // Deletes that fail leave folded commands behind; reads skip them (see ledger).
-            let _ = write_all(
-                &self.client,
-                &self.table(Table::Inventory),
-                deletes,
-                self.policy,
-                deadline,
-            )
-            .await;
-            folded += compaction.folded.len();
-        }
-        Ok(folded)
-    }
-}
-
-impl DynamoStore {
-    /// Whether the snapshot stored for `key` is `ours` (same per-field versions: versions are
-    /// unique per request).
-    async fn is_own_snapshot(
+    /// The item in one slot of a record, strongly consistent.
+    async fn slot_item(
         &self,
         key: &RecordKey,
-        ours: &Snapshot,
+        slot: &Slot,
         deadline: Deadline,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<Item>, StoreError> {
         let item_key = HashMap::from([
             (
                 PK.to_owned(),
-                AttributeValue::S(items::record_pk(&key.tenant, &key.variant_id)),
+                AttributeValue::S(stock::pk(&key.tenant, &key.variant_id)),
             ),
             (
                 SK.to_owned(),
-                AttributeValue::S(items::snapshot_sk(&key.location_id)),
+                AttributeValue::S(stock::sk(&key.location_id, slot)),
             ),
         ]);
         let call = self
@@ -346,22 +239,32 @@ impl DynamoStore {
             .table_name(self.table(Table::Inventory))
             .set_key(Some(item_key))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         let out = deadline
             .run(async { call.await.map_err(store_error) })
             .await?;
-        Ok(
-            match out
-                .item
-                .map(|i| items::ledger_item(&key.tenant, i))
-                .transpose()?
-            {
-                Some(LedgerItem::Snapshot(_, stored)) => {
-                    stored.field_versions == ours.field_versions
-                }
-                _ => false,
-            },
-        )
+        consumed(false, out.consumed_capacity());
+        Ok(out.item)
+    }
+}
+
+/// One item of a record update, encoded afresh (with a fresh version) for every attempt.
+struct StockPut {
+    update: usize,
+    pk: String,
+    sk: String,
+    part: StockUpdate,
+}
+
+impl Put for StockPut {
+    const VERSIONED: bool = true;
+
+    fn request(&self, version: Version) -> WriteRequest {
+        let item = stock::item(self.pk.clone(), self.sk.clone(), version, &self.part, None);
+        // `put` fails only for a missing item; an empty request is refused by DynamoDB and
+        // reported as rejected.
+        put(item).unwrap_or_else(|_| WriteRequest::builder().build())
     }
 }
 
@@ -376,10 +279,12 @@ impl KeyStore for DynamoStore {
             .get_item()
             .table_name(self.table(Table::ApiKeys))
             .set_key(Some(items::key_pk(hash)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         let out = deadline
             .run(async { call.await.map_err(store_error) })
             .await?;
+        consumed(false, out.consumed_capacity());
         out.item.map(items::stored_key).transpose()
     }
 }
@@ -425,82 +330,110 @@ impl CatalogStore for DynamoStore {
 }
 
 impl InventoryStore for DynamoStore {
-    async fn append(
+    async fn write(
         &self,
-        commands: &[Command],
+        updates: &[RecordUpdate],
         deadline: Deadline,
-    ) -> Vec<Result<(), WriteFailure>> {
-        let mut requests = Vec::with_capacity(commands.len());
-        for command in commands {
-            match items::command_item(command).and_then(put) {
-                Ok(request) => requests.push(request),
-                Err(e) => {
-                    tracing::error!(error = %e, "could not encode a command");
-                    return vec![Err(WriteFailure::Rejected); commands.len()];
-                }
+    ) -> Vec<Result<Version, WriteFailure>> {
+        let mut puts = Vec::with_capacity(updates.len());
+        for (index, RecordUpdate { key, update }) in updates.iter().enumerate() {
+            let pk = stock::pk(&key.tenant, &key.variant_id);
+            for (slot, part) in layout::slots(update.clone()) {
+                puts.push(StockPut {
+                    update: index,
+                    pk: pk.clone(),
+                    sk: stock::sk(&key.location_id, &slot),
+                    part,
+                });
             }
         }
-        telemetry::timed(
+        let owners: Vec<usize> = puts.iter().map(|p| p.update).collect();
+        let results = telemetry::timed(
             |m| &m.write_micros,
             write_all(
-                &self.client,
+                &self.writer,
                 &self.table(Table::Inventory),
-                requests,
+                puts,
                 self.policy,
                 deadline,
             ),
         )
-        .await
+        .await;
+        // An update is stored when every item it put is.
+        let mut outcomes: Vec<Option<Result<Version, WriteFailure>>> = vec![None; updates.len()];
+        for (owner, result) in owners.into_iter().zip(results) {
+            let outcome = &mut outcomes[owner];
+            if !matches!(outcome, Some(Err(_))) {
+                *outcome = Some(result);
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(WriteFailure::Rejected)))
+            .collect()
     }
 
     async fn create(
         &self,
         key: &RecordKey,
-        snapshot: Snapshot,
+        product_id: &str,
+        update: &StockUpdate,
         deadline: Deadline,
     ) -> Result<Created, StoreError> {
+        let pk = stock::pk(&key.tenant, &key.variant_id);
         // A record that has any item (from any dialect) already exists.
         let existing = self
-            .client
-            .query()
-            .table_name(self.table(Table::Inventory))
-            .consistent_read(true)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(items::record_pk(&key.tenant, &key.variant_id)),
+            .query(
+                &pk,
+                Some(stock::prefix(&key.location_id)),
+                Some(1),
+                deadline,
             )
-            .expression_attribute_values(
-                ":prefix",
-                AttributeValue::S(items::record_sk_prefix(&key.location_id)),
-            )
-            .limit(1)
-            .send();
-        let existing = deadline
-            .run(async { existing.await.map_err(store_error) })
             .await?;
-        if existing.count() > 0 {
+        if !existing.is_empty() {
             return Ok(Created::AlreadyExists);
         }
-        // The condition makes racing creates safe: exactly one put succeeds.
+        // Every create of the record puts this one key, so of racing creates exactly one
+        // succeeds; an update landing meanwhile is newer than any create, so it wins.
+        let entry = Entry {
+            version: Version::creation(),
+            update: update.clone(),
+            created_at: Some(layout::now_micros()),
+        };
+        let item = stock::item(
+            pk,
+            stock::sk(&key.location_id, &Slot::Create),
+            entry.version,
+            update,
+            entry.created_at,
+        );
         let put = self
             .client
             .put_item()
             .table_name(self.table(Table::Inventory))
-            .set_item(Some(items::snapshot_item(key, &snapshot)?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         match deadline.run(async { Ok(put.await) }).await? {
-            Ok(_) => Ok(Created::Created(Box::new(snapshot.record))),
+            Ok(out) => {
+                consumed(true, out.consumed_capacity());
+                Ok(Created::Created(Box::new(layout::created(
+                    key, product_id, &entry,
+                ))))
+            }
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                // The SDK retries a put whose answer was lost; if the first try landed, the
-                // item that "already exists" is our own.
-                if self.is_own_snapshot(key, &snapshot, deadline).await? {
-                    Ok(Created::Created(Box::new(snapshot.record)))
+                // The SDK resends a put whose answer was lost, with the same nonce; if the
+                // first try landed, the item that "already exists" is our own.
+                let stored = self.slot_item(key, &Slot::Create, deadline).await?;
+                if stored.as_ref().and_then(stock::version_of) == Some(entry.version) {
+                    Ok(Created::Created(Box::new(layout::created(
+                        key, product_id, &entry,
+                    ))))
                 } else {
                     Ok(Created::AlreadyExists)
                 }
@@ -517,31 +450,35 @@ impl InventoryStore for DynamoStore {
         tenant: &TenantId,
         variant_id: &str,
         product_id: &str,
+        locations: Option<&[String]>,
         deadline: Deadline,
     ) -> Result<Vec<InventoryRecord>, StoreError> {
-        let mut by_location: BTreeMap<String, (Option<Snapshot>, Vec<Command>)> = BTreeMap::new();
-        for item in self.partition(tenant, variant_id, deadline).await? {
-            match item {
-                LedgerItem::Command(c) => by_location
-                    .entry(c.key.location_id.clone())
-                    .or_default()
-                    .1
-                    .push(c),
-                LedgerItem::Snapshot(key, s) => {
-                    by_location.entry(key.location_id).or_default().0 = Some(s);
-                }
+        let pk = stock::pk(tenant, variant_id);
+        let items: Vec<Item> = match locations {
+            None => self.query(&pk, None, None, deadline).await?,
+            Some(locations) => {
+                // Owned prefixes: a future borrowing from the stream's items would not be `Send`.
+                let mut prefixes: Vec<String> =
+                    locations.iter().map(|l| stock::prefix(l)).collect();
+                prefixes.sort();
+                prefixes.dedup();
+                stream::iter(prefixes)
+                    .map(|prefix| self.query(&pk, Some(prefix), None, deadline))
+                    .buffer_unordered(self.policy.concurrency.max(1))
+                    .try_concat()
+                    .await?
             }
+        };
+        let mut folds: BTreeMap<String, Fold> = BTreeMap::new();
+        for item in &items {
+            let (location, entries) = stock::decode(item)?;
+            let fold = folds.entry(location).or_default();
+            entries.iter().for_each(|e| fold.apply(e));
         }
-        Ok(by_location
+        Ok(folds
             .into_iter()
-            .map(|(location_id, (snapshot, commands))| {
-                let key = RecordKey {
-                    tenant: tenant.clone(),
-                    variant_id: variant_id.to_owned(),
-                    location_id,
-                };
-                ledger::current(&key, product_id, snapshot, &commands)
-            })
+            .filter(|(_, fold)| !fold.is_empty())
+            .map(|(location, fold)| fold.record(variant_id, product_id, &location))
             .collect())
     }
 }

@@ -17,8 +17,9 @@ use std::time::Instant;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use futures::{StreamExt, stream};
+use inventory_core::layout::Version;
 use inventory_core::model::TenantId;
-use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, items};
+use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, stock};
 
 fn main() {
     let count: usize = std::env::args()
@@ -43,16 +44,17 @@ fn main() {
     }
 }
 
-/// Writes `count` fresh command items for `round`; returns the seconds the writes took.
+/// Writes `count` fresh records' items for `round`; returns the seconds the writes took.
 async fn write_round(client: &Client, table: &str, count: usize, round: i64) -> f64 {
     let tenant = TenantId::parse("bare").expect("tenant id");
     let variants: Vec<String> = (0..count).map(|i| format!("R{round}-V{i}")).collect();
-    let commands = inventory_bench::commands(&tenant, &variants, "W1", round);
-    let requests: Vec<WriteRequest> = commands
+    let version = Version::now();
+    let requests: Vec<WriteRequest> = inventory_bench::updates(&tenant, &variants, "W1", round)
         .iter()
-        .map(|c| {
+        .flat_map(|u| stock::update_items(&u.key, &u.update, version))
+        .map(|item| {
             let put = PutRequest::builder()
-                .set_item(Some(items::command_item(c).expect("encodes")))
+                .set_item(Some(item))
                 .build()
                 .expect("an item");
             WriteRequest::builder().put_request(put).build()
