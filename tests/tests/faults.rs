@@ -256,15 +256,31 @@ async fn a_store_that_never_answers_is_a_503_before_the_deadline<D: Dialect>() {
 
 async fn work_stops_at_the_deadline_and_the_answer_says_what_was_stored<D: Dialect>() {
     let rig = rig().await;
-    // One slice hangs far beyond the deadline; the other two land.
+    // Two slices land; the third hangs far beyond the deadline, and so does every attempt
+    // to send it again.
+    rig.proxy
+        .inject("BatchWriteItem", Fault::Delay(Duration::ZERO), Some(2));
+    rig.proxy.inject(
+        "BatchWriteItem",
+        Fault::Delay(Duration::from_secs(30)),
+        None,
+    );
+    let stored = run::<D>(&rig, Duration::from_secs(4)).await;
+    let count = stored.iter().filter(|s| **s).count();
+    assert!((10..=50).contains(&count) && count < ITEMS, "{stored:?}");
+}
+
+async fn an_attempt_that_hangs_is_sent_again_before_the_deadline<D: Dialect>() {
+    let rig = rig().await;
+    // One attempt hangs far beyond the deadline: after the attempt timeout it is sent
+    // again, with a fresh version, and lands.
     rig.proxy.inject(
         "BatchWriteItem",
         Fault::Delay(Duration::from_secs(30)),
         Some(1),
     );
-    let stored = run::<D>(&rig, Duration::from_secs(4)).await;
-    let count = stored.iter().filter(|s| **s).count();
-    assert!((10..=50).contains(&count) && count < ITEMS, "{stored:?}");
+    let stored = run::<D>(&rig, Duration::from_secs(6)).await;
+    assert!(stored.iter().all(|s| *s), "{stored:?}");
 }
 
 async fn writes_whose_answers_are_always_lost_are_confirmed_from_the_table<D: Dialect>() {
@@ -312,6 +328,10 @@ macro_rules! per_dialect {
                 #[tokio::test]
                 async fn work_stops_at_the_deadline_and_the_answer_says_what_was_stored() {
                     super::work_stops_at_the_deadline_and_the_answer_says_what_was_stored::<super::$dialect>().await;
+                }
+                #[tokio::test]
+                async fn an_attempt_that_hangs_is_sent_again_before_the_deadline() {
+                    super::an_attempt_that_hangs_is_sent_again_before_the_deadline::<super::$dialect>().await;
                 }
                 #[tokio::test]
                 async fn writes_whose_answers_are_always_lost_are_confirmed_from_the_table() {
@@ -497,5 +517,122 @@ mod via_query {
             );
         }
         assert!(rig.proxy.calls("BatchGetItem") > 1);
+    }
+}
+
+/// Versions follow landing order: a write sent again is stamped when it is sent, and a lost
+/// answer is settled by the version the table holds, not by its key.
+mod landing_order {
+    use super::*;
+
+    fn batch_stock(rig: &Rig, in_stock: i64, demand: Option<i64>) -> Request {
+        let mut item = json!({"variant_id": "V1", "inStock": in_stock});
+        if let Some(demand) = demand {
+            item["demand"] = json!(demand);
+        }
+        let auth = format!("Bearer {}", rig.key);
+        request(
+            "POST",
+            "/api/batchStock?warehouse_id=L1",
+            &[("authorization", &auth)],
+            &json!({"batchStock": {"item": [item]}}).to_string(),
+        )
+    }
+
+    async fn on_hand_and_demand(rig: &Rig) -> (Option<i64>, Option<i64>) {
+        let records = inventory_admin::stock(&dynamo().await, &rig.tenant, "V1")
+            .await
+            .expect("read");
+        let r = records
+            .iter()
+            .find(|r| r.location_id == "L1")
+            .expect("record");
+        (r.quantity, r.demand)
+    }
+
+    /// W1 sets {onHand: 1, demand: 1}; its first attempt lands but the answer is lost, and
+    /// its resends fail until W2 (Crux, onHand 2) and W3 (batchStock, onHand 3, demand 3)
+    /// are confirmed; then W1's resend lands, last. It was stamped after W3, so the record
+    /// reads W2, W3, W1: (1, 1). A resend carrying W1's first version would read onHand from
+    /// W2 and demand from W1, (2, 1), which no order of the three writes produces.
+    #[tokio::test]
+    async fn a_resend_that_lands_last_is_the_newest_write() {
+        let mut rig = rig().await;
+        // Backoffs long enough for W2 and W3 to happen between W1's attempts.
+        let client = DynamoStore::client_for_endpoint(&rig.proxy.url).await;
+        let policy = RetryPolicy {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(400),
+            ..RetryPolicy::default()
+        };
+        rig.app = App::new(DynamoStore::new(client, Tables::from_env(), policy));
+        let direct = App::new(dynamo().await);
+        rig.proxy
+            .inject("BatchWriteItem", Fault::ResetAfterForward, Some(1));
+        rig.proxy
+            .inject("BatchWriteItem", Fault::server_error(), None);
+        let w1 = call::<batch_stock::BatchStock>(
+            &rig.app,
+            with_deadline(batch_stock(&rig, 1, Some(1)), Duration::from_secs(20)),
+        );
+        let others = async {
+            while rig.proxy.calls("BatchWriteItem") < 2 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            assert_eq!(
+                on_hand_and_demand(&rig).await,
+                (Some(1), Some(1)),
+                "W1 landed"
+            );
+            let auth = format!("Token {}", rig.key);
+            let w2 = request(
+                "POST",
+                "/timp/products/skus/inventory/bulk/",
+                &[("authorization", &auth)],
+                &json!([{"sku_id": "SKU-1", "quantity_in_stock": 2}]).to_string(),
+            );
+            let (status, body) = call::<crux_bulk_inventory::CruxBulkInventory>(&direct, w2).await;
+            assert_eq!(
+                (status.as_u16(), &body[0]["status_code"]),
+                (200, &json!(200)),
+                "{body}"
+            );
+            let (status, body) =
+                call::<batch_stock::BatchStock>(&direct, batch_stock(&rig, 3, Some(3))).await;
+            assert_eq!(
+                (status.as_u16(), &body["allPassed"]),
+                (200, &json!(true)),
+                "{body}"
+            );
+            assert_eq!(on_hand_and_demand(&rig).await, (Some(3), Some(3)));
+            rig.proxy.clear();
+        };
+        let ((status, body), ()) = tokio::join!(w1, others);
+        assert_eq!(
+            (status.as_u16(), &body["allPassed"]),
+            (200, &json!(true)),
+            "{body}"
+        );
+        assert_eq!(on_hand_and_demand(&rig).await, (Some(1), Some(1)));
+    }
+
+    /// A write whose answers are all lost is settled by reading its key: the item there is
+    /// an earlier write of the same field set, not this one, so it is reported not stored.
+    #[tokio::test]
+    async fn a_lost_write_is_confirmed_by_its_version_not_its_key() {
+        let rig = rig().await;
+        let direct = App::new(dynamo().await);
+        let (status, _) =
+            call::<batch_stock::BatchStock>(&direct, batch_stock(&rig, 5, None)).await;
+        assert_eq!(status.as_u16(), 200);
+        rig.proxy.inject("BatchWriteItem", Fault::Reset, None);
+        let (status, body) = call::<batch_stock::BatchStock>(
+            &rig.app,
+            with_deadline(batch_stock(&rig, 9, None), Duration::from_secs(20)),
+        )
+        .await;
+        assert_eq!(status.as_u16(), 503, "{body}");
+        assert!(rig.proxy.calls("BatchGetItem") >= 2, "the keys were read");
+        assert_eq!(on_hand_and_demand(&rig).await, (Some(5), None));
     }
 }
