@@ -173,10 +173,10 @@ impl FieldSet {
 /// Where in a record an item lives. A write replaces the item of its slot, and only a write
 /// that sets exactly the same fields shares a slot, so replacing never loses a field.
 ///
-/// The bound on a record's items: one per field set written (the dialects write at most 15:
+/// The bound on a record's items: one per field set written (the dialects write at most 14:
 /// the 7 non-empty subsets of batchStock's {onHand, demand, supply}, 6 more from Crux's
-/// {onHand, backorder, restrictions}, and bulk insert's {channel} and {onHand, channel}),
-/// one create item, and one per shipment reference (and field set written with it).
+/// {onHand, backorder, restrictions}, and bulk insert's {onHand, channel}), one create item,
+/// and one per shipment reference and field set written with it (at most 3 per reference).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub enum Slot {
     /// The item of one set of plain fields.

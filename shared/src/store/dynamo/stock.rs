@@ -345,4 +345,90 @@ mod tests {
         assert!(prefix("1") != prefix("10") && sk("10", &Slot::Create).starts_with(&prefix("10")));
         assert!(!sk("10", &Slot::Create).starts_with(&prefix("1")));
     }
+
+    /// DynamoDB's size of an item: each attribute's name and value, numbers at about one
+    /// byte per two significant digits plus one, maps with 3 bytes and 1 per entry extra.
+    fn size(item: &Item) -> usize {
+        fn value(v: &AttributeValue) -> usize {
+            match v {
+                AttributeValue::S(s) => s.len(),
+                AttributeValue::N(n) => n.trim_start_matches('-').len().div_ceil(2) + 1,
+                AttributeValue::B(b) => b.as_ref().len(),
+                AttributeValue::Bool(_) => 1,
+                AttributeValue::M(m) => {
+                    3 + m.iter().map(|(k, v)| 1 + k.len() + value(v)).sum::<usize>()
+                }
+                other => panic!("not used: {other:?}"),
+            }
+        }
+        item.iter().map(|(k, v)| k.len() + value(v)).sum()
+    }
+
+    /// The worst case the README states: every field set the dialects write and the create
+    /// item, ids of 64 characters, 10-digit quantities, a 64-character channel and a
+    /// 100-character preorder message, read in one 4 KB unit.
+    #[test]
+    fn a_whole_record_reads_in_one_unit_for_ids_of_64_characters() {
+        let id = "x".repeat(64);
+        let big = 2_147_483_647;
+        let tenant = TenantId::parse(&id).unwrap();
+        let pk = pk(&tenant, &id);
+        let version = Version::new(1_800_000_000_000_000, u64::MAX);
+        let mut total = 0;
+        let mut items = 0;
+        for bits in 1u16..(1 << 8) {
+            let fields = FieldSet(bits);
+            // Subsets of batchStock's {onHand, demand, supply} and Crux's {onHand,
+            // backorder, restrictions}; bulk insert's Stock rows set {onHand, channel}.
+            let dialect = bits & !0b111 == 0 || bits & !0b11001 == 0 || bits == 0b100001;
+            if !dialect {
+                continue;
+            }
+            let has = |bit: u16| bits & bit != 0;
+            let update = StockUpdate {
+                on_hand: has(FieldSet::ON_HAND).then_some(big),
+                demand: has(FieldSet::DEMAND).then_some(big),
+                supply: has(FieldSet::SUPPLY).then_some(big),
+                backorder: has(FieldSet::BACKORDER).then_some(big),
+                restriction: has(FieldSet::RESTRICTION)
+                    .then_some(Some(Restriction::TemporarilyUnavailable)),
+                channel: has(FieldSet::CHANNEL).then(|| id.clone()),
+                ..Default::default()
+            };
+            total += size(&item(
+                pk.clone(),
+                sk(&id, &Slot::Fields(fields)),
+                version,
+                &update,
+                None,
+            ));
+            items += 1;
+        }
+        assert_eq!(items, 14, "the field sets the dialects write");
+        let create = StockUpdate {
+            on_hand: Some(big),
+            preorder: Some(PreorderInfo {
+                enabled: true,
+                message: Some("m".repeat(100)),
+                limit: Some(big),
+            }),
+            ..Default::default()
+        };
+        total += size(&item(
+            pk.clone(),
+            sk(&id, &Slot::Create),
+            version,
+            &create,
+            Some(1_800_000_000_000_000),
+        ));
+        assert!(total < 4096, "{total} bytes");
+        // Every item carries the ids once in its key: each character more of the tenant,
+        // variant and location ids together adds 15 bytes. The README states this headroom.
+        let headroom = (4096 - total) / 15;
+        assert!(
+            headroom >= 10,
+            "{total} bytes leave room for {headroom} characters"
+        );
+        eprintln!("worst-case record: {total} bytes; room for {headroom} more id characters");
+    }
 }
