@@ -16,6 +16,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::auth::{self, AuthError, KeyHash, KeyScheme, Principal, Scope};
+use crate::idempotency::{self, Claim, Decision, SavedResponse, ScopedKey};
 use crate::render;
 use crate::store::{Backend, Deadline, StoreError};
 use crate::telemetry::{self, RequestMetrics};
@@ -42,6 +43,8 @@ pub enum Kind {
     Auth(AuthError),
     TooLarge,
     Invalid,
+    /// A request with the same `Idempotency-Key` is still running.
+    Conflict,
     NotFound,
     Unavailable,
     Internal,
@@ -172,6 +175,8 @@ pub trait Dialect: Send + Sync + 'static {
 pub struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// A response kept from an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
 }
 
 impl Reply {
@@ -207,7 +212,11 @@ impl Reply {
         body: Result<Vec<u8>, render::Error>,
     ) -> Result<Reply, Rejection> {
         let body = body.map_err(|e| Rejection::internal("render", &e))?;
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            replayed: false,
+        })
     }
 }
 
@@ -254,7 +263,8 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
         .map(|c| c.request_id.clone())
         .filter(|id| !id.is_empty())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let deadline = deadline_of(lambda.map(|c| c.deadline).unwrap_or(0), started);
+    let lambda_deadline_ms = lambda.map(|c| c.deadline).unwrap_or(0);
+    let deadline = deadline_of(lambda_deadline_ms, started);
     let metrics = Arc::new(RequestMetrics::default());
     let span = tracing::info_span!("request", requestId = %request_id, function = E::NAME);
 
@@ -265,7 +275,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             app,
             req,
             &request_id,
-            deadline,
+            (deadline, lambda_deadline_ms),
             metrics.clone(),
         )))
         .catch_unwind()
@@ -316,7 +326,7 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
     app: &App<B>,
     req: Request,
     request_id: &str,
-    deadline: Deadline,
+    (deadline, lambda_deadline_ms): (Deadline, u64),
     metrics: Arc<RequestMetrics>,
 ) -> Result<Reply, Rejection> {
     let scheme = <E::Dialect as Dialect>::KEY_SCHEME;
@@ -342,7 +352,122 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
         principal,
         metrics,
     };
-    E::handle(app, &cx, req).await
+    let key = match <E as Endpoint>::SCOPE {
+        // Reads are safe to repeat: the header means nothing to them.
+        Scope::InventoryRead => None,
+        Scope::InventoryWrite => idempotency::key_of(req.headers())
+            .map_err(|e| Rejection::invalid(e.to_string()))?
+            .map(|key| ScopedKey::new(&cx.principal.tenant, E::NAME, key)),
+    };
+    let Some(key) = key else {
+        return E::handle(app, &cx, req).await;
+    };
+    let claim = Claim::new(
+        fingerprint_of(&req),
+        epoch_ms(),
+        running_until_ms(lambda_deadline_ms),
+    );
+    match app.store.claim(&key, &claim, deadline).await? {
+        None => {}
+        Some(held) => {
+            return match idempotency::decide(held, &claim.fingerprint) {
+                Decision::Replay(saved) => Ok(Reply {
+                    status: StatusCode::from_u16(saved.status)
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    body: saved.body,
+                    replayed: true,
+                }),
+                Decision::InFlight => Err(Rejection::new(
+                    StatusCode::CONFLICT,
+                    Kind::Conflict,
+                    idempotency::IN_FLIGHT,
+                )),
+                Decision::Mismatch => Err(Rejection::invalid(idempotency::MISMATCH)
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)),
+            };
+        }
+    }
+    let result = E::handle(app, &cx, req).await;
+    settle::<E::Dialect, B>(app, &key, &claim, &result, &cx).await;
+    result
+}
+
+/// After a request that claimed an idempotency key: keeps its final response for replay if
+/// it wrote anything, else gives the key up so a corrected request may use it.
+async fn settle<D: Dialect, B: Backend>(
+    app: &App<B>,
+    key: &ScopedKey,
+    claim: &Claim,
+    result: &Result<Reply, Rejection>,
+    cx: &Ctx,
+) {
+    // Within the margin kept for the response.
+    let deadline =
+        Deadline::at(cx.deadline.instant().max(tokio::time::Instant::now()) + SETTLE_GRACE);
+    let wrote = cx.metrics.wrote.load(std::sync::atomic::Ordering::Relaxed);
+    let outcome = if wrote {
+        let response = match result {
+            Ok(reply) => SavedResponse {
+                status: reply.status.as_u16(),
+                body: reply.body.clone(),
+            },
+            Err(rejection) => SavedResponse {
+                status: rejection.status.as_u16(),
+                body: serde_json::to_vec(&D::error_body(rejection)).unwrap_or_default(),
+            },
+        };
+        match app.store.keep(key, claim, &response, deadline).await {
+            Err(StoreError::Rejected(e)) if response.compressed_body().is_none() => {
+                tracing::warn!(error = %e, "the response is too large to keep; the key is released");
+                app.store.release(key, claim, deadline).await
+            }
+            other => other,
+        }
+    } else {
+        app.store.release(key, claim, deadline).await
+    };
+    if let Err(e) = outcome {
+        // The key stays claimed until its in-flight mark expires; a retry gets a 409 until
+        // then, and runs again after.
+        tracing::error!(error = %e, wrote, "could not settle the idempotency key");
+    }
+}
+
+/// Time past the request's deadline the idempotency record may take to settle (within
+/// [`DEADLINE_MARGIN`]).
+const SETTLE_GRACE: Duration = Duration::from_millis(1000);
+
+/// The fingerprint of a request: method, path, query and body.
+fn fingerprint_of(req: &Request) -> [u8; 32] {
+    let body: &[u8] = match req.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    idempotency::fingerprint(
+        req.method().as_str(),
+        req.uri().path(),
+        req.uri().query().unwrap_or_default(),
+        body,
+    )
+}
+
+fn epoch_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Until when a request may still be running: its invocation's deadline, or, without one
+/// (local emulators), the default budget and margin from now.
+fn running_until_ms(lambda_deadline_ms: u64) -> i64 {
+    let now = epoch_ms();
+    let deadline = lambda_deadline_ms as i64;
+    if deadline > now {
+        deadline
+    } else {
+        now + (DEFAULT_BUDGET + DEADLINE_MARGIN).as_millis() as i64
+    }
 }
 
 /// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin. An
@@ -405,8 +530,12 @@ pub fn json_body(req: &Request) -> Result<Value, Rejection> {
 
 /// The one mapping from a handler's result to an HTTP response.
 fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Response<Body> {
+    let mut replayed = false;
     let (status, body, rejection) = match result {
-        Ok(reply) => (reply.status, reply.body, None),
+        Ok(reply) => {
+            replayed = reply.replayed;
+            (reply.status, reply.body, None)
+        }
         Err(rejection) => {
             let body = serde_json::to_vec(&D::error_body(&rejection)).unwrap_or_default();
             (rejection.status, body, Some(rejection))
@@ -439,10 +568,13 @@ fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Res
                 HeaderValue::from_static(challenge),
             );
         }
-        Some(Kind::Unavailable) => {
+        Some(Kind::Unavailable | Kind::Conflict) => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         _ => {}
+    }
+    if replayed {
+        headers.insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
     }
     response
 }

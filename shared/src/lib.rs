@@ -9,6 +9,7 @@ mod allocator;
 pub mod auth;
 pub mod catalog;
 pub mod http;
+pub mod idempotency;
 pub mod identifiers;
 pub mod jobs;
 pub mod layout;

@@ -44,6 +44,9 @@ pub struct RequestMetrics {
     /// of a unit: write request units and read request units.
     pub wru_milli: AtomicU64,
     pub rru_milli: AtomicU64,
+    /// Whether the request stored anything (items, a created record, a job record): then its
+    /// response is kept for an `Idempotency-Key` replay.
+    pub wrote: std::sync::atomic::AtomicBool,
     /// The calls per DynamoDB operation.
     by_operation: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
@@ -153,6 +156,14 @@ pub fn received(n: usize) {
 /// Items stored.
 pub fn stored(n: usize) {
     add(|m| &m.items_stored, n as u64);
+    if n > 0 {
+        wrote();
+    }
+}
+
+/// Notes that the request stored something.
+pub fn wrote() {
+    let _ = CURRENT.try_with(|m| m.wrote.store(true, Relaxed));
 }
 
 /// Items reported as failed.

@@ -172,6 +172,14 @@ fn the_tables_are_the_ones_the_code_uses() {
             "!Ref DeletionProtection",
             "{name}"
         );
+        let ttl = &p["TimeToLiveSpecification"];
+        match table.ttl_attribute() {
+            Some(attribute) => {
+                assert_eq!(plain(&ttl["AttributeName"]), attribute, "{name}");
+                assert_eq!(plain(&ttl["Enabled"]), "true", "{name}");
+            }
+            None => assert!(ttl.is_null(), "{name}"),
+        }
     }
 }
 
@@ -234,6 +242,9 @@ fn each_function_may_make_exactly_its_calls() {
         "BatchWriteItem stock",
         // Confirming writes whose answers were lost.
         "BatchGetItem stock",
+        "PutItem idempotency",
+        "GetItem idempotency",
+        "DeleteItem idempotency",
     ];
     let expected: Vec<(&str, Vec<&str>)> = vec![
         ("batch-stock", writer.to_vec()),
@@ -249,6 +260,9 @@ fn each_function_may_make_exactly_its_calls() {
                 "Query stock",
                 "PutItem stock",
                 "GetItem stock",
+                "PutItem idempotency",
+                "GetItem idempotency",
+                "DeleteItem idempotency",
             ],
         ),
         (

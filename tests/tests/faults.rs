@@ -636,3 +636,72 @@ mod landing_order {
         assert_eq!(on_hand_and_demand(&rig).await, (Some(5), None));
     }
 }
+
+/// A client whose answer was lost retries with its `Idempotency-Key`: it gets the first
+/// answer again and nothing is applied twice, also when the answer to keeping that response
+/// was itself lost on the way back from DynamoDB.
+mod idempotent_retry {
+    use super::*;
+    use inventory_core::http::serve;
+    use inventory_core::lambda_http::Body;
+
+    fn batch_stock(rig: &Rig, in_stock: i64, key: Option<&str>) -> Request {
+        let auth = format!("Bearer {}", rig.key);
+        let mut headers = vec![("authorization", auth.as_str())];
+        if let Some(key) = key {
+            headers.push(("idempotency-key", key));
+        }
+        request(
+            "POST",
+            "/api/batchStock?warehouse_id=L1",
+            &headers,
+            &json!({"batchStock": {"item": [{"variant_id": "V1", "inStock": in_stock}]}})
+                .to_string(),
+        )
+    }
+
+    async fn on_hand(rig: &Rig) -> Option<i64> {
+        let records = inventory_admin::stock(&dynamo().await, &rig.tenant, "V1")
+            .await
+            .expect("read");
+        records
+            .iter()
+            .find(|r| r.location_id == "L1")
+            .and_then(|r| r.quantity)
+    }
+
+    fn text(body: &Body) -> String {
+        match body {
+            Body::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_lost_answer_is_replayed_not_applied_again() {
+        let rig = rig().await;
+        let direct = App::new(dynamo().await);
+        // The claim goes through; keeping the response lands but its answer is lost (the
+        // SDK sends it again, which the claim's token still allows).
+        rig.proxy
+            .inject("PutItem", Fault::Delay(Duration::ZERO), Some(1));
+        rig.proxy
+            .inject("PutItem", Fault::ResetAfterForward, Some(1));
+        let first =
+            serve::<batch_stock::BatchStock, _>(&rig.app, batch_stock(&rig, 5, Some("retry-1")))
+                .await;
+        assert_eq!(first.status(), 200);
+        assert!(rig.proxy.calls("PutItem") >= 3, "claimed, then kept twice");
+        // The client never saw that answer. Meanwhile another request sets a newer value.
+        let (status, _) =
+            call::<batch_stock::BatchStock>(&direct, batch_stock(&rig, 9, None)).await;
+        assert_eq!(status.as_u16(), 200);
+        let retry =
+            serve::<batch_stock::BatchStock, _>(&rig.app, batch_stock(&rig, 5, Some("retry-1")))
+                .await;
+        assert_eq!(retry.status(), 200);
+        assert_eq!(retry.headers()["idempotent-replayed"], "true");
+        assert_eq!(text(retry.body()), text(first.body()));
+        assert_eq!(on_hand(&rig).await, Some(9), "the retry applied nothing");
+    }
+}

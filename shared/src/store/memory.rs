@@ -5,19 +5,36 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
+use crate::idempotency::{Claim, Held, SavedResponse, ScopedKey};
 use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::layout::{self, Entry, Fold, RecordKey, Slot, Version};
 use crate::model::{InventoryRecord, StockUpdate, TenantId};
 use crate::seed::{SeedError, SeedFile};
 use crate::store::{
-    CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, RecordUpdate, StoreError,
-    WriteFailure,
+    CatalogStore, Created, Deadline, IdempotencyStore, InventoryStore, JobStore, KeyStore,
+    RecordUpdate, StoreError, WriteFailure,
 };
 
 /// A record's items, one per slot, as the DynamoDB store keeps them: the last put to land in
 /// a slot replaces it, whatever its version. Most records hold one or two.
 type Items = smallvec::SmallVec<[(Slot, Entry); 2]>;
+
+/// What an idempotency key holds, as the DynamoDB store keeps it.
+struct KeyRecord {
+    token: u64,
+    held: Held,
+    running_until_ms: i64,
+    expires_at_secs: i64,
+}
+
+impl KeyRecord {
+    /// Whether the record still counts at `now_ms`.
+    fn live(&self, now_ms: i64) -> bool {
+        let running = matches!(self.held, Held::Running { .. });
+        self.expires_at_secs * 1000 > now_ms && !(running && self.running_until_ms < now_ms)
+    }
+}
 
 /// Lets a test hold a create between its existence check and its put, as a create racing
 /// another write can be held in DynamoDB.
@@ -48,6 +65,8 @@ struct State {
     /// Hashed, and grown once per batch: ordering them cost more than the rest of a write.
     records: foldhash::HashMap<RecordKey, Items>,
     jobs: HashMap<(TenantId, String), Job>,
+    /// Idempotency records: the claim token and what the key holds, with its deadlines.
+    keys_in_use: HashMap<ScopedKey, KeyRecord>,
     /// Test hook: every write fails its items with this.
     failing_writes: Option<WriteFailure>,
     /// Test hook: the versions writes are stamped with (`Version::now` by default).
@@ -320,6 +339,7 @@ impl JobStore for MemoryStore {
         self.state()
             .jobs
             .insert((tenant.clone(), job.id.clone()), job.clone());
+        crate::telemetry::wrote();
         Ok(())
     }
 
@@ -334,5 +354,72 @@ impl JobStore for MemoryStore {
             .jobs
             .get(&(tenant.clone(), id.to_owned()))
             .cloned())
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    async fn claim(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        _deadline: Deadline,
+    ) -> Result<Option<Held>, StoreError> {
+        let mut state = self.state();
+        if let Some(record) = state.keys_in_use.get(key)
+            && record.live(claim.now_ms)
+        {
+            return Ok(Some(record.held.clone()));
+        }
+        state.keys_in_use.insert(
+            key.clone(),
+            KeyRecord {
+                token: claim.token,
+                held: Held::Running {
+                    fingerprint: claim.fingerprint,
+                },
+                running_until_ms: claim.running_until_ms,
+                expires_at_secs: claim.expires_at_secs(),
+            },
+        );
+        Ok(None)
+    }
+
+    async fn keep(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        response: &SavedResponse,
+        _deadline: Deadline,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        match state.keys_in_use.get_mut(key) {
+            Some(record) if record.token == claim.token => {
+                record.held = Held::Done {
+                    fingerprint: claim.fingerprint,
+                    response: response.clone(),
+                };
+                Ok(())
+            }
+            _ => Err(StoreError::Rejected(
+                "the idempotency key is no longer ours".into(),
+            )),
+        }
+    }
+
+    async fn release(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        _deadline: Deadline,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state
+            .keys_in_use
+            .get(key)
+            .is_some_and(|r| r.token == claim.token)
+        {
+            state.keys_in_use.remove(key);
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
+use crate::idempotency::{Claim, Held, SavedResponse, ScopedKey};
 use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::layout::{RecordKey, Version};
@@ -177,7 +178,44 @@ pub trait JobStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Job>, StoreError>> + Send;
 }
 
-/// Everything a function needs from storage.
-pub trait Backend: KeyStore + CatalogStore + InventoryStore + JobStore + 'static {}
+/// Idempotency keys and the responses kept for replay (see [`crate::idempotency`]).
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for the request `claim` describes, with a conditional put, unless a live
+    /// record holds it: `None` when claimed, else what the key holds. A record past its
+    /// retention, or a claim past its in-flight mark, counts as absent whether or not it has
+    /// been deleted yet.
+    fn claim(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Option<Held>, StoreError>> + Send;
 
-impl<T: KeyStore + CatalogStore + InventoryStore + JobStore + 'static> Backend for T {}
+    /// Keeps the claimed request's response for replay.
+    fn keep(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        response: &SavedResponse,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives the claimed key up: the request wrote nothing.
+    fn release(
+        &self,
+        key: &ScopedKey,
+        claim: &Claim,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Everything a function needs from storage.
+pub trait Backend:
+    KeyStore + CatalogStore + InventoryStore + JobStore + IdempotencyStore + 'static
+{
+}
+
+impl<T: KeyStore + CatalogStore + InventoryStore + JobStore + IdempotencyStore + 'static> Backend
+    for T
+{
+}

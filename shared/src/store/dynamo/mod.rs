@@ -4,6 +4,7 @@
 
 mod batch;
 mod errors;
+mod idempotency;
 pub mod items;
 mod legacy;
 mod migrate;
@@ -495,10 +496,13 @@ impl JobStore for DynamoStore {
             .put_item()
             .table_name(self.table(Table::Jobs))
             .set_item(Some(items::job_item(tenant, job)?))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
-        deadline
+        let out = deadline
             .run(async { call.await.map_err(store_error) })
             .await?;
+        consumed(true, out.consumed_capacity());
+        telemetry::wrote();
         Ok(())
     }
 
@@ -515,10 +519,12 @@ impl JobStore for DynamoStore {
             .table_name(self.table(Table::Jobs))
             .set_key(Some(key))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         let out = deadline
             .run(async { call.await.map_err(store_error) })
             .await?;
+        consumed(false, out.consumed_capacity());
         out.item.map(items::job).transpose()
     }
 }

@@ -6,9 +6,12 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use super::batch::describe;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+
 use super::items::{PK, SK};
 use crate::store::StoreError;
 
@@ -24,14 +27,16 @@ pub enum Table {
     ApiKeys,
     Inventory,
     Jobs,
+    Idempotency,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 5] = [
         Table::Catalog,
         Table::ApiKeys,
         Table::Inventory,
         Table::Jobs,
+        Table::Idempotency,
     ];
 
     /// The name after the prefix.
@@ -41,11 +46,17 @@ impl Table {
             Table::ApiKeys => "api-keys",
             Table::Inventory => "stock",
             Table::Jobs => "jobs",
+            Table::Idempotency => "idempotency",
         }
     }
 
     pub fn has_sort_key(self) -> bool {
         self == Table::Inventory
+    }
+
+    /// The attribute DynamoDB's time to live deletes expired items by, if the table has one.
+    pub fn ttl_attribute(self) -> Option<&'static str> {
+        (self == Table::Idempotency).then_some("expiresAt")
     }
 }
 
@@ -105,8 +116,60 @@ pub async fn create_tables(client: &Client, tables: &Tables) -> Result<Vec<Strin
             }
         }
         wait_active(client, &name).await?;
+        if let Some(attribute) = table.ttl_attribute() {
+            enable_ttl(client, &name, attribute).await?;
+        }
     }
     Ok(created)
+}
+
+/// Turns on the table's time to live, unless it is on. An endpoint without the feature
+/// (dynalite) is left as it is: expired records are then never deleted, and every read
+/// treats them as absent anyway.
+async fn enable_ttl(client: &Client, name: &str, attribute: &str) -> Result<(), StoreError> {
+    let unsupported = |code: Option<&str>| code == Some("UnknownOperationException");
+    match client.describe_time_to_live().table_name(name).send().await {
+        Ok(out) => {
+            let status = out
+                .time_to_live_description()
+                .and_then(|d| d.time_to_live_status());
+            if matches!(
+                status,
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            ) {
+                return Ok(());
+            }
+        }
+        Err(err) if unsupported(err.as_service_error().and_then(|e| e.code())) => {
+            tracing::warn!(
+                table = name,
+                "this endpoint has no time to live; expired records stay, ignored by reads"
+            );
+            return Ok(());
+        }
+        Err(err) => {
+            return Err(StoreError::Rejected(
+                format!("describing the time to live of {name}: {}", describe(&err)).into(),
+            ));
+        }
+    }
+    let spec = TimeToLiveSpecification::builder()
+        .attribute_name(attribute)
+        .enabled(true)
+        .build()
+        .map_err(|e| StoreError::Rejected(Box::new(e)))?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(spec)
+        .send()
+        .await
+        .map_err(|e| {
+            StoreError::Rejected(
+                format!("enabling the time to live of {name}: {}", describe(&e)).into(),
+            )
+        })?;
+    Ok(())
 }
 
 async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
