@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, AuthError, KeyHash, KeyScheme, Principal, Scope};
 use crate::idempotency::{self, Claim, Decision, SavedResponse, ScopedKey};
+use crate::key_cache::KeyCache;
 use crate::render;
 use crate::store::{Backend, Deadline, StoreError};
 use crate::telemetry::{self, RequestMetrics};
@@ -232,11 +233,25 @@ pub struct Ctx {
 /// State built once at init and shared by every invocation.
 pub struct App<B> {
     pub store: B,
+    /// Keys looked up in the last minute (see [`KeyCache`]).
+    pub keys: KeyCache,
 }
 
 impl<B> App<B> {
+    /// An app whose key cache follows `KEY_CACHE_SECONDS` (60 s by default).
     pub fn new(store: B) -> Self {
-        App { store }
+        App {
+            store,
+            keys: KeyCache::from_env(),
+        }
+    }
+
+    /// An app that looks every key up (for tests that change keys or fault their lookup).
+    pub fn uncached(store: B) -> Self {
+        App {
+            store,
+            keys: KeyCache::new(Duration::ZERO),
+        }
     }
 }
 
@@ -306,6 +321,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             dynamodb_calls_by_operation = %metrics.calls_by_operation(),
             wru = counts.wru(),
             rru = counts.rru(),
+            round_trips = counts.round_trips,
             resolve_ms = metrics.resolve_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             write_ms = metrics.write_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             "request finished"
@@ -333,7 +349,16 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
     let presented = auth::presented_key(req.headers(), scheme)
         .map_err(<E::Dialect as Dialect>::auth_rejection)?;
     let hash = KeyHash::of(presented);
-    let stored = app.store.find_key(&hash, deadline).await?;
+    let stored = match app.keys.get(&hash) {
+        Some(key) => Some(key),
+        None => {
+            let stored = app.store.find_key(&hash, deadline).await?;
+            if let Some(key) = &stored {
+                app.keys.put(key);
+            }
+            stored
+        }
+    };
     let principal = auth::admit(&hash, stored, E::SCOPE).map_err(|e| {
         tracing::info!(key_id = %hash.key_id(), reason = %e, "authentication refused");
         <E::Dialect as Dialect>::auth_rejection(e)

@@ -12,6 +12,7 @@ pub mod http;
 pub mod idempotency;
 pub mod identifiers;
 pub mod jobs;
+pub mod key_cache;
 pub mod layout;
 pub mod model;
 pub mod render;

@@ -49,6 +49,8 @@ pub struct RequestMetrics {
     pub wrote: std::sync::atomic::AtomicBool,
     /// The calls per DynamoDB operation.
     by_operation: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// When each DynamoDB call went out and when its answer came back.
+    calls: std::sync::Mutex<Vec<(Instant, Instant)>>,
 }
 
 /// A snapshot of the counters, for logs, responses and tests.
@@ -62,6 +64,8 @@ pub struct Counts {
     /// Consumed capacity in thousandths of a unit (see [`Counts::wru`], [`Counts::rru`]).
     pub wru_milli: u64,
     pub rru_milli: u64,
+    /// Round trips on the critical path (see [`RequestMetrics::round_trips`]).
+    pub round_trips: u64,
 }
 
 impl Counts {
@@ -89,6 +93,19 @@ impl RequestMetrics {
             .join(" ")
     }
 
+    /// Round trips on the request's critical path: the longest chain of DynamoDB calls each
+    /// sent after the previous one's answer had arrived. Calls in flight together count
+    /// once; on DynamoDB, where a call's latency and not its size decides its time, this is
+    /// what decides how long the request waits on the store.
+    pub fn round_trips(&self) -> usize {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        longest_chain(&mut calls)
+    }
+
     pub fn counts(&self) -> Counts {
         Counts {
             items_received: self.items_received.load(Relaxed),
@@ -98,6 +115,7 @@ impl RequestMetrics {
             dynamodb_retries: self.dynamodb_retries.load(Relaxed),
             wru_milli: self.wru_milli.load(Relaxed),
             rru_milli: self.rru_milli.load(Relaxed),
+            round_trips: self.round_trips() as u64,
         }
     }
 }
@@ -138,6 +156,35 @@ pub fn capacity(write: bool, units: f64) {
     } else {
         add(|m| &m.rru_milli, milli);
     }
+}
+
+/// Notes one DynamoDB call of the current request: sent at `sent`, answered at `answered`.
+pub fn round_trip(sent: Instant, answered: Instant) {
+    let _ = CURRENT.try_with(|m| {
+        m.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((sent, answered));
+    });
+}
+
+/// The longest chain of calls, each sent no earlier than the previous one was answered.
+/// Taken in the order they were sent, a call's chain is one longer than the longest of those
+/// answered before it went out; answers are walked in order alongside, so it is O(n log n).
+fn longest_chain(calls: &mut [(Instant, Instant)]) -> usize {
+    calls.sort_unstable_by_key(|(sent, _)| *sent);
+    let mut by_answer: Vec<usize> = (0..calls.len()).collect();
+    by_answer.sort_unstable_by_key(|&i| calls[i].1);
+    let mut depth = vec![0usize; calls.len()];
+    let (mut answered, mut best_before) = (0, 0);
+    for i in 0..calls.len() {
+        while answered < by_answer.len() && calls[by_answer[answered]].1 <= calls[i].0 {
+            best_before = best_before.max(depth[by_answer[answered]]);
+            answered += 1;
+        }
+        depth[i] = best_before + 1;
+    }
+    depth.into_iter().max().unwrap_or(0)
 }
 
 /// Awaits `work` and adds the time it took to a counter of the current request.
@@ -208,6 +255,7 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
                     {"Name": "DynamoDbRetries", "Unit": "Count"},
                     {"Name": "WriteRequestUnits", "Unit": "Count"},
                     {"Name": "ReadRequestUnits", "Unit": "Count"},
+                    {"Name": "DynamoDbRoundTrips", "Unit": "Count"},
                     {"Name": "Duration", "Unit": "Milliseconds"}
                 ]
             }]
@@ -223,6 +271,7 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
         "DynamoDbRetries": counts.dynamodb_retries,
         "WriteRequestUnits": counts.wru(),
         "ReadRequestUnits": counts.rru(),
+        "DynamoDbRoundTrips": counts.round_trips,
         "Duration": duration.as_secs_f64() * 1000.0,
     });
     // EMF must be its own line on stdout, outside the log formatter.
@@ -232,6 +281,34 @@ pub fn emit(function: &str, request_id: &str, status: u16, started: Instant, cou
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_critical_path_counts_calls_that_waited_for_each_other() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+        // A key lookup, then 3 reads in parallel, then 4 writes sent as the reads came back
+        // (the last one after all of them), then nothing.
+        let mut calls = vec![
+            (at(0), at(10)),
+            (at(10), at(20)),
+            (at(11), at(25)),
+            (at(12), at(22)),
+            (at(20), at(30)),
+            (at(22), at(30)),
+            (at(25), at(31)),
+            (at(26), at(40)),
+        ];
+        assert_eq!(longest_chain(&mut calls), 3);
+        // Each sent before any answer arrived: one round trip.
+        let mut overlapping = vec![(at(0), at(10)), (at(5), at(20)), (at(9), at(30))];
+        assert_eq!(longest_chain(&mut overlapping), 1);
+        // The third waited for the first, not the second: two.
+        let mut staggered = vec![(at(0), at(10)), (at(9), at(20)), (at(19), at(30))];
+        assert_eq!(longest_chain(&mut staggered), 2);
+        let mut sequential: Vec<_> = (0..40).map(|i| (at(i * 10), at(i * 10 + 10))).collect();
+        assert_eq!(longest_chain(&mut sequential), 40);
+        assert_eq!(longest_chain(&mut []), 0);
+    }
 
     #[tokio::test]
     async fn timed_work_adds_its_time_to_the_current_request_only() {

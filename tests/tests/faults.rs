@@ -40,7 +40,8 @@ async fn rig() -> Rig {
         ..RetryPolicy::default()
     };
     let client = DynamoStore::client_for_endpoint(&proxy.url).await;
-    let app = App::new(DynamoStore::new(client, Tables::from_env(), policy));
+    // Every key looked up: the faults apply to the key lookup too.
+    let app = App::uncached(DynamoStore::new(client, Tables::from_env(), policy));
     Rig {
         proxy,
         app,
@@ -565,7 +566,7 @@ mod landing_order {
             cap: Duration::from_millis(400),
             ..RetryPolicy::default()
         };
-        rig.app = App::new(DynamoStore::new(client, Tables::from_env(), policy));
+        rig.app = App::uncached(DynamoStore::new(client, Tables::from_env(), policy));
         let direct = App::new(dynamo().await);
         rig.proxy
             .inject("BatchWriteItem", Fault::ResetAfterForward, Some(1));

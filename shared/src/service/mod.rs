@@ -15,8 +15,11 @@ use crate::resolve::{LocationError, ResolveError};
 use crate::store::WriteFailure;
 use crate::telemetry;
 
-/// How many create-only writes or record reads are in flight at once.
-const PER_ITEM_CONCURRENCY: usize = 16;
+/// Create-only writes in flight at once: each is a `Query`, then a conditional `PutItem`, so
+/// a request of n items waits about 2 * n / CREATES_IN_FLIGHT round trips on them.
+const CREATES_IN_FLIGHT: usize = 16;
+/// Record reads in flight at once: a 100-item query reads every record in one wave.
+const READS_IN_FLIGHT: usize = 128;
 
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum ItemFailure {

@@ -34,8 +34,11 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// Largest backoff ceiling.
     pub cap: Duration,
-    /// Slices in flight at once.
-    pub concurrency: usize,
+    /// `BatchWriteItem` calls in flight at once. Enough for a 1,000-item request's 40 slices
+    /// to go out in one wave: on DynamoDB a call's latency, not its size, decides its time.
+    pub writes_in_flight: usize,
+    /// Read calls (`BatchGetItem` slices, `Query` pages) in flight at once.
+    pub reads_in_flight: usize,
     /// How long one write attempt may wait for its answer before it is sent again (with a
     /// fresh version). Short, as it bounds how late a superseded attempt can still land.
     pub attempt_timeout: Duration,
@@ -47,13 +50,33 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base: Duration::from_millis(25),
             cap: Duration::from_secs(2),
-            concurrency: 8,
+            writes_in_flight: 64,
+            reads_in_flight: 128,
             attempt_timeout: Duration::from_secs(2),
         }
     }
 }
 
 impl RetryPolicy {
+    /// The defaults, with the in-flight limits from `DYNAMODB_WRITES_IN_FLIGHT` and
+    /// `DYNAMODB_READS_IN_FLIGHT` where set: each call in flight holds a connection, and on
+    /// AWS a new connection costs a TLS handshake, which this machine cannot measure.
+    pub fn from_env() -> RetryPolicy {
+        let limit = |var: &str, default: usize| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
+        let defaults = RetryPolicy::default();
+        RetryPolicy {
+            writes_in_flight: limit("DYNAMODB_WRITES_IN_FLIGHT", defaults.writes_in_flight),
+            reads_in_flight: limit("DYNAMODB_READS_IN_FLIGHT", defaults.reads_in_flight),
+            ..defaults
+        }
+    }
+
     /// Full jitter: a uniformly random wait between zero and the exponential ceiling, so
     /// retrying slices spread out instead of hitting the table in waves.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -137,7 +160,7 @@ pub async fn write_all<P: Put>(
     let mut results = vec![Err(WriteFailure::Unavailable); total];
     let mut done = stream::iter(slices)
         .map(|slice| write_slice(client, table, slice, policy, deadline))
-        .buffer_unordered(policy.concurrency.max(1));
+        .buffer_unordered(policy.writes_in_flight.max(1));
     while let Some(slice_results) = done.next().await {
         for (i, result) in slice_results {
             results[i] = result;
@@ -331,7 +354,7 @@ pub async fn get_all(
     let slices: Vec<Vec<Item>> = keys.chunks(READ_SLICE).map(<[Item]>::to_vec).collect();
     let results: Vec<Result<Vec<Item>, StoreError>> = stream::iter(slices)
         .map(|slice| get_slice(client, table, slice, consistent, policy, deadline))
-        .buffer_unordered(policy.concurrency.max(1))
+        .buffer_unordered(policy.reads_in_flight.max(1))
         .collect()
         .await;
     let mut items = Vec::new();

@@ -15,10 +15,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, WriteRequest};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use futures::{StreamExt, TryStreamExt, stream};
 
 pub use batch::RetryPolicy;
@@ -40,9 +43,19 @@ use crate::store::{
 use crate::telemetry;
 
 /// Counts every HTTP attempt the SDK makes (its own retries included) into the current
-/// request's metrics: the figure the benchmark compares with the minimum.
+/// request's metrics, with when it went out and when its answer came back: the calls per
+/// operation the benchmark compares with the minimum, and the round trips on the critical
+/// path (see [`telemetry::RequestMetrics::round_trips`]).
 #[derive(Debug)]
 struct CallCounter;
+
+/// When the current attempt went out.
+#[derive(Clone, Copy, Debug)]
+struct SentAt(std::time::Instant);
+
+impl Storable for SentAt {
+    type Storer = StoreReplace<Self>;
+}
 
 impl Intercept for CallCounter {
     fn name(&self) -> &'static str {
@@ -57,6 +70,30 @@ impl Intercept for CallCounter {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let operation = cfg.load::<Metadata>().map_or("unknown", Metadata::name);
         telemetry::dynamodb_call(operation);
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        cfg.interceptor_state()
+            .store_put(SentAt(std::time::Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(SentAt(sent)) = cfg.load::<SentAt>().copied() {
+            telemetry::round_trip(sent, std::time::Instant::now());
+            cfg.interceptor_state().unset::<SentAt>();
+        }
         Ok(())
     }
 }
@@ -126,7 +163,7 @@ impl DynamoStore {
         Ok(DynamoStore::new(
             Self::client_from_env().await,
             Tables::from_env(),
-            RetryPolicy::default(),
+            RetryPolicy::from_env(),
         ))
     }
 
@@ -465,7 +502,7 @@ impl InventoryStore for DynamoStore {
                 prefixes.dedup();
                 stream::iter(prefixes)
                     .map(|prefix| self.query(&pk, Some(prefix), None, deadline))
-                    .buffer_unordered(self.policy.concurrency.max(1))
+                    .buffer_unordered(self.policy.reads_in_flight.max(1))
                     .try_concat()
                     .await?
             }

@@ -73,7 +73,7 @@ async fn write_round(client: &Client, table: &str, count: usize, round: i64) -> 
             out.unprocessed_items()
                 .map_or(0, |u| u.values().map(Vec::len).sum())
         })
-        .buffer_unordered(RetryPolicy::default().concurrency)
+        .buffer_unordered(RetryPolicy::from_env().writes_in_flight)
         .collect::<Vec<_>>()
         .await
         .into_iter()
