@@ -12,7 +12,12 @@ One run measures, against one local DynamoDB endpoint (dynalite):
   6. cold start per function: init time (process start to first poll of a stub runtime API),
      stripped and zipped size of the arm64 artifact, peak RSS serving a 1,000-item request;
   7. the emulator's CPU time per request for 1-3 (its JavaScript thread, from Linux /proc),
-     and from it the best ratios the emulator's own work allows any function.
+     and from it the best ratios the emulator's own work allows any function;
+  8. per request type (1,000-item batchStock, Crux, bulk insert and Wix create, the
+     single-product update, a 100-item query), what the emulator cannot distort: DynamoDB round
+     trips on the critical path (from the function's own log), the function process's own CPU
+     time per request (user + system, Linux /proc) against the bare floor's for the same
+     writes, and the capacity consumed (WRU, RRU, as DynamoDB reports it).
 1-3 run interleaved: every round stores 1,000 fresh records each way, in rotating order, after
 a few unmeasured rounds, so drift in the emulator hits every contender alike.
 Prints a table, and as its last line one JSON object with every figure.
@@ -110,6 +115,43 @@ class EmulatorCpu:
         return (int(fields[11]) + int(fields[12])) / self.tick
 
 
+class ProcessCpu:
+    """User + system CPU seconds a whole process (all its threads) has used so far."""
+
+    def __init__(self, pid):
+        self.stat = Path(f"/proc/{pid}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def seconds(self):
+        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+
+def function_pid(function):
+    """The process `cargo lambda watch` runs a function in (its release binary)."""
+    suffix = f"/target/release/{function}"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if argv0.endswith(suffix):
+            return int(entry.name)
+    return None
+
+
+def longest_chain(calls):
+    """Round trips on the critical path: the longest chain of calls, each sent no earlier than
+    the previous one was answered (as shared/src/telemetry.rs counts them)."""
+    calls = sorted(calls)
+    depth = []
+    for i, (sent, _) in enumerate(calls):
+        depth.append(1 + max((depth[j] for j in range(i) if calls[j][1] <= sent), default=0))
+    return max(depth, default=0)
+
+
 class CpuTally:
     """Adds up the emulator's CPU time over one contender's measured requests."""
 
@@ -151,8 +193,13 @@ def sku(i):
     return f"BSKU{i:06d}"
 
 
+def upc(i):
+    body = f"{i:011d}"
+    return body + check_digit(body)
+
+
 def seed_file(count):
-    variants = [{"variantId": variant(i), "productId": f"BP{i:06d}", "sku": sku(i)} for i in range(count)]
+    variants = [{"variantId": variant(i), "productId": f"BP{i:06d}", "sku": sku(i), "gtin": upc(i)} for i in range(count)]
     return {"tenants": [{"id": "bench", "apiKeys": [{"key": KEY, "scopes": ["inventory:write", "inventory:read"]}],
                          "locations": [{"id": LOCATION, "default": True}], "variants": variants}]}
 
@@ -168,6 +215,17 @@ def post(port, path, headers, body, timeout=120):
     elapsed = time.perf_counter() - started
     conn.close()
     return response.status, elapsed, payload
+
+
+def post_for_id(port, path, headers, body):
+    """One request; returns (status, body, the request id the function logs it under)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("POST", path, body=body.encode(), headers={"content-type": "application/json", **headers})
+    response = conn.getresponse()
+    payload = response.read()
+    request_id = response.getheader("x-request-id")
+    conn.close()
+    return response.status, payload, request_id
 
 
 def requests_log(path, function):
@@ -248,17 +306,30 @@ class Boto3BatchWriter:
         resource = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                                   aws_access_key_id="local", aws_secret_access_key="local")
         self.table = resource.Table(f"{prefix}stock")
+        # When each call goes out and its answer arrives, for the critical path.
+        self.calls, self.round_trips = [], []
+        events = resource.meta.client.meta.events
+        events.register("before-send.dynamodb", lambda **_: self.calls.append([time.perf_counter(), None]))
+        events.register("response-received.dynamodb", self._answered)
+
+    def _answered(self, **_):
+        open_calls = [c for c in self.calls if c[1] is None]
+        if open_calls:
+            open_calls[0][1] = time.perf_counter()
 
     def __call__(self, block):
         version = f"{int(time.time() * 1e6):016x}{block:016x}"
         items = [{"pk": f"boto3#{variant(i)}", "sk": f"{LOCATION}#c#{version}", "variantId": variant(i),
                   "productId": f"BP{i:06d}", "locationId": LOCATION, "quantity": i, "version": version}
                  for i in range(ITEMS)]
+        self.calls = []
         started = time.perf_counter()
         with self.table.batch_writer() as writer:
             for item in items:
                 writer.put_item(Item=item)
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self.round_trips.append(longest_chain([tuple(c) for c in self.calls if c[1] is not None]))
+        return elapsed
 
 
 class BareWrites:
@@ -267,14 +338,20 @@ class BareWrites:
     def __init__(self, env):
         self.proc = subprocess.Popen([str(ROOT / "target" / "release" / "bare-writes"), str(ITEMS)], cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.cpu = ProcessCpu(self.proc.pid)
+        self.cpu_seconds, self.round_trips = [], []
 
     def __call__(self, block):
+        before = self.cpu.seconds()
         self.proc.stdin.write(f"{block}\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
             raise SystemExit(f"bare-writes stopped (exit {self.proc.wait()})")
-        return json.loads(line)["seconds"]
+        self.cpu_seconds.append(self.cpu.seconds() - before)
+        answer = json.loads(line)
+        self.round_trips.append(answer["round_trips"])
+        return answer["seconds"]
 
     def close(self):
         self.proc.stdin.close()
@@ -293,7 +370,8 @@ def compare(contenders, warmup, rounds):
 
 
 def calls_per_request(log_path):
-    minimum = {"GetItem": 1, "BatchGetItem": math.ceil((ITEMS + 1) / 100), "BatchWriteItem": math.ceil(ITEMS / 25)}
+    # A warm instance has the key cached: no GetItem.
+    minimum = {"BatchGetItem": math.ceil((ITEMS + 1) / 100), "BatchWriteItem": math.ceil(ITEMS / 25)}
     out = {}
     for function in ("batch-stock", "crux-bulk-inventory"):
         entries = requests_log(log_path, function)
@@ -303,6 +381,95 @@ def calls_per_request(log_path):
         by_op = {k: int(v) for k, v in by_op.items()}
         out[function] = {"calls": by_op, "total": last["dynamodb_calls"], "retries": last["dynamodb_retries"],
                          "minimum": minimum, "at_minimum": by_op == minimum}
+    return out
+
+
+def request_line(log_path, request_id, seconds=5):
+    """The `request finished` line of one request, by its id (it reaches the log just after the
+    response)."""
+    deadline = time.time() + seconds
+    while True:
+        for line in Path(log_path).read_text(errors="replace").splitlines():
+            if '"request finished"' in line and request_id in line:
+                try:
+                    return json.loads(line)
+                except json.JSONDecodeError:
+                    pass
+        if time.time() > deadline:
+            raise SystemExit(f"no request-finished line for {request_id}")
+        time.sleep(0.05)
+
+
+def request_types(block, rounds):
+    """(name, function, minimum round trips, request for round r, check of the answer)."""
+    bearer = {"authorization": f"Bearer {KEY}"}
+    ids = range(block * ITEMS, block * ITEMS + ITEMS)
+    batch = json.dumps({"batchStock": {"item": [{"variant_id": variant(i), "inStock": 2} for i in ids]}})
+    crux = json.dumps([{"sku_id": sku(i), "quantity_in_stock": 3} for i in ids])
+    bulk = json.dumps([{"sku": sku(i), "totalQuantity": 4, "locationId": LOCATION} for i in ids])
+    query = json.dumps({"items": [{"variantId": variant(i)} for i in list(ids)[:100]], "locationIds": [LOCATION]})
+
+    def wix(r):
+        # Creates need records that have no stock yet: a block of their own every round.
+        first = (block + 1 + r) * ITEMS
+        return json.dumps({"inventoryItems": [{"variantId": variant(i), "productId": f"BP{i:06d}", "locationId": "W2",
+                                               "quantity": 5} for i in range(first, first + ITEMS)]})
+
+    return [
+        ("batchStock 1,000", "batch-stock", 2,
+         lambda r: (f"/api/batchStock?warehouse_id={LOCATION}", bearer, batch),
+         lambda a: a.get("allPassed") is True),
+        ("Crux 1,000", "crux-bulk-inventory", 2,
+         lambda r: ("/timp/products/skus/inventory/bulk/", {"authorization": f"Token {KEY}"}, crux),
+         lambda a: all(e["status_code"] == 200 for e in a)),
+        ("bulk insert 1,000", "bulk-insert", 2,
+         lambda r: ("/inventory/bulk-insert", bearer, bulk),
+         lambda a: a.get("totalItemsUploaded") == ITEMS),
+        ("Wix create 1,000", "wix-inventory-create", 3,
+         lambda r: ("/stores/v3/bulk/inventory-items/create", {"authorization": KEY}, wix(r)),
+         lambda a: a["bulkActionMetadata"]["totalSuccesses"] == ITEMS),
+        ("single product", "product-inventory", 2,
+         lambda r: ("/api/product/inventory", bearer,
+                    json.dumps({"upc": upc(block * ITEMS + r), "store": LOCATION, "quantity": 6})),
+         lambda a: a.get("message") == "Inventory updated"),
+        ("query 100", "inventory-query", 2,
+         lambda r: ("/inventory/query", bearer, query),
+         lambda a: all(item["found"] for item in a["items"])),
+    ]
+
+
+def profile(api_port, log_path, block, rounds):
+    """Per request type: round trips on the critical path, the function's CPU, capacity.
+    The first request of each type starts the function (and looks its key up); then
+    `rounds` measured ones, warm, as Lambda serves most requests."""
+    out = {}
+    for name, function, minimum, request, ok in request_types(block, rounds):
+        figures = {"round_trips": [], "cpu_ms": [], "wru": [], "rru": [], "calls": []}
+        first = None
+        for r in range(rounds + 1):
+            path, headers, body = request(r)
+            pid = function_pid(function)
+            cpu = ProcessCpu(pid) if pid else None
+            before = cpu.seconds() if cpu else None
+            status, reply, request_id = post_for_id(api_port, path, headers, body)
+            if status != 200 or not ok(json.loads(reply)):
+                raise SystemExit(f"{name}: {status} {reply[:300]}")
+            after = cpu.seconds() if cpu else None
+            line = request_line(log_path, request_id)
+            if r == 0:
+                first = line.get("round_trips")
+                continue
+            figures["round_trips"].append(line["round_trips"])
+            figures["wru"].append(line["wru"])
+            figures["rru"].append(line["rru"])
+            figures["calls"].append(line["dynamodb_calls"])
+            if before is not None:
+                figures["cpu_ms"].append((after - before) * 1000)
+        out[name] = {"function": function, "minimum_round_trips": minimum, "first_request_round_trips": first,
+                     "round_trips": statistics.median(figures["round_trips"]),
+                     "cpu_ms": statistics.median(figures["cpu_ms"]) if figures["cpu_ms"] else None,
+                     "wru": statistics.median(figures["wru"]), "rru": statistics.median(figures["rru"]),
+                     "dynamodb_calls": statistics.median(figures["calls"])}
     return out
 
 
@@ -455,6 +622,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=10, help="measured rounds per comparison (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first (default 3)")
     parser.add_argument("--cold-samples", type=int, default=5, help="init measurements per function (default 5)")
+    parser.add_argument("--profile-rounds", type=int, default=5,
+                        help="measured requests per request type for round trips, CPU and capacity (default 5)")
     args = parser.parse_args()
     LOCAL.mkdir(exist_ok=True)
 
@@ -476,7 +645,9 @@ def main():
         env = {**os.environ, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "TABLE_PREFIX": prefix, "AWS_REGION": "us-east-1",
                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "RUST_LOG": "info"}
         admin = str(ROOT / "target" / "release" / "inventory-admin")
-        blocks = args.warmup + args.rounds + len(FUNCTIONS) + 1
+        profile_block = args.warmup + args.rounds
+        cold_block = profile_block + args.profile_rounds + 2
+        blocks = cold_block + len(FUNCTIONS) + 1
         log(f"seeding {blocks * ITEMS} variants")
         seed = LOCAL / "bench-seed.json"
         seed_text = seed_file(blocks * ITEMS)
@@ -500,20 +671,37 @@ def main():
         contenders = [Contender(o.name, o, meter) for o in ours] + [
             Contender("boto3", Boto3BatchWriter(endpoint, prefix), meter), Contender("bare", bare_writes, meter)]
         compare(contenders, args.warmup, args.rounds)
+        log(f"round trips, CPU and capacity per request type: {args.profile_rounds} measured requests each")
+        per_type = profile(api_port, LOCAL / "bench-api.log", profile_block, args.profile_rounds)
         bare_writes.close()
+        bare_cpu_ms = statistics.median(bare_writes.cpu_seconds[-args.rounds:]) * 1000
+        bare_round_trips = statistics.median(bare_writes.round_trips[-args.rounds:])
+        boto_round_trips = statistics.median(contenders[len(ours)].store.round_trips[-args.rounds:])
         figures = {c.name: c.figures() for c in contenders}
         boto, bare = figures.pop("boto3"), figures.pop("bare")
         e2e = {**figures, "emulator_errors_retried": sum(o.emulator_errors for o in ours)}
         calls = calls_per_request(LOCAL / "bench-api.log")
         log("cold starts")
-        cold = cold_start(env, args.cold_samples, args.warmup + args.rounds)
+        cold = cold_start(env, args.cold_samples, cold_block)
     finally:
         services.stop()
     log("CPU per item (criterion)")
     cpu = cpu_per_item()
 
+    bulk = ("batchStock 1,000", "Crux 1,000", "bulk insert 1,000")
     summary = {"items_per_request": ITEMS, "end_to_end": e2e, "boto3_batch_writer": boto, "bare_write_floor": bare,
-               "ratios": {}, "dynamodb_calls": calls, "cpu_per_item": cpu, "cold_start": cold}
+               "ratios": {}, "dynamodb_calls": calls, "cpu_per_item": cpu, "cold_start": cold,
+               "critical_path_round_trips": {
+                   **{name: {"warm": f["round_trips"], "first_request": f["first_request_round_trips"],
+                             "minimum": f["minimum_round_trips"]} for name, f in per_type.items()},
+                   "boto3 batch_writer 1,000": boto_round_trips, "bare floor 1,000": bare_round_trips},
+               "cpu_ms_per_request": {**{name: f["cpu_ms"] for name, f in per_type.items()},
+                                      "bare floor 1,000": bare_cpu_ms},
+               "cpu_ratio_vs_bare": {name: per_type[name]["cpu_ms"] / bare_cpu_ms
+                                     for name in bulk if per_type[name]["cpu_ms"] is not None},
+               "wru_per_request": {name: f["wru"] for name, f in per_type.items()},
+               "rru_per_request": {name: f["rru"] for name, f in per_type.items()},
+               "dynamodb_calls_per_request": {name: f["dynamodb_calls"] for name, f in per_type.items()}}
     for name, figures in e2e.items():
         if not isinstance(figures, dict):
             continue
@@ -546,6 +734,16 @@ def main():
         for name, f in [*((n, f) for n, f in e2e.items() if isinstance(f, dict)),
                         ("boto3 batch_writer", boto), ("bare BatchWriteItem", bare)]:
             print(f"  {name:22} {f['emulator_cpu_ms']:7.1f} ms")
+    print(f"\nPer request type ({args.profile_rounds} warm requests each, medians; what the emulator cannot distort):")
+    print(f"  {'':22} {'round trips':>11} {'(first, min)':>13} {'CPU ms':>8} {'÷ bare':>7} {'WRU':>7} {'RRU':>7} {'calls':>6}")
+    for name, f in per_type.items():
+        ratio = summary["cpu_ratio_vs_bare"].get(name)
+        ratio = f"x{ratio:.2f}" if ratio is not None else ""
+        cpu_ms = f"{f['cpu_ms']:8.1f}" if f["cpu_ms"] is not None else f"{'':8}"
+        print(f"  {name:22} {f['round_trips']:11} {'(' + str(f['first_request_round_trips']) + ', ' + str(f['minimum_round_trips']) + ')':>13}"
+              f" {cpu_ms} {ratio:>7} {f['wru']:7.1f} {f['rru']:7.1f} {f['dynamodb_calls']:6}")
+    print(f"  {'boto3 batch_writer':22} {boto_round_trips:11}")
+    print(f"  {'bare floor':22} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
     print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
     for name, c in calls.items():
         print(f"  {name:22} {c['calls']}  minimum {c['minimum']}  {'at minimum' if c['at_minimum'] else 'ABOVE MINIMUM'}")

@@ -4,7 +4,9 @@
 //!
 //! Usage: bare-writes ITEMS (endpoint and tables from the usual environment). Reads round
 //! numbers from stdin, one per line; for each it writes ITEMS fresh records (keyed by the
-//! round) and prints one JSON line, `{"items": N, "seconds": S}`. One process serves every
+//! round) and prints one JSON line, `{"items": N, "seconds": S, "round_trips": R}`: the wall
+//! time and the round trips on the critical path of the writes (the benchmark reads this
+//! process's CPU time from `/proc`, as it does the functions'). One process serves every
 //! round, so its connections stay warm, and the benchmark can interleave its rounds with the
 //! other contenders' (drift in the emulator then hits all of them alike).
 
@@ -20,6 +22,7 @@ use futures::{StreamExt, stream};
 use inventory_core::layout::Version;
 use inventory_core::model::TenantId;
 use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, stock};
+use inventory_core::telemetry::{self, RequestMetrics};
 
 fn main() {
     let count: usize = std::env::args()
@@ -36,10 +39,15 @@ fn main() {
     for line in std::io::stdin().lock().lines() {
         let line = line.expect("stdin");
         let round: i64 = line.trim().parse().expect("a round number per line");
-        let seconds = runtime.block_on(write_round(&client, &table, count, round));
+        let metrics = std::sync::Arc::new(RequestMetrics::default());
+        let seconds = runtime.block_on(telemetry::scope(
+            metrics.clone(),
+            write_round(&client, &table, count, round),
+        ));
         println!(
             "{}",
-            serde_json::json!({"items": count, "seconds": seconds})
+            serde_json::json!({"items": count, "seconds": seconds,
+                               "round_trips": metrics.round_trips()})
         );
     }
 }
