@@ -158,18 +158,25 @@ async fn enable_ttl(client: &Client, name: &str, attribute: &str) -> Result<(), 
         .enabled(true)
         .build()
         .map_err(|e| StoreError::Rejected(Box::new(e)))?;
-    client
+    match client
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(spec)
         .send()
         .await
-        .map_err(|e| {
-            StoreError::Rejected(
-                format!("enabling the time to live of {name}: {}", describe(&e)).into(),
-            )
-        })?;
-    Ok(())
+    {
+        Ok(_) => Ok(()),
+        Err(err) if unsupported(err.as_service_error().and_then(|e| e.code())) => {
+            tracing::warn!(
+                table = name,
+                "this endpoint has no time to live; expired records stay, ignored by reads"
+            );
+            Ok(())
+        }
+        Err(err) => Err(StoreError::Rejected(
+            format!("enabling the time to live of {name}: {}", describe(&err)).into(),
+        )),
+    }
 }
 
 async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
