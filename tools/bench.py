@@ -128,16 +128,16 @@ class ProcessCpu:
 
 
 def function_pid(function):
-    """The process `cargo lambda watch` runs a function in (its release binary)."""
-    suffix = f"/target/release/{function}"
+    """The process `cargo lambda watch` runs a function in (its release binary, started by
+    `cargo run`, so named by a path relative to the project or absolute)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            argv0 = Path((entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace"))
         except OSError:
             continue
-        if argv0.endswith(suffix):
+        if argv0.name == function and argv0.parent.name == "release":
             return int(entry.name)
     return None
 
@@ -622,16 +622,22 @@ def main():
     parser.add_argument("--rounds", type=int, default=10, help="measured rounds per comparison (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first (default 3)")
     parser.add_argument("--cold-samples", type=int, default=5, help="init measurements per function (default 5)")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only the per-request-type figures (no comparison rounds, cold starts or criterion)")
     parser.add_argument("--profile-rounds", type=int, default=5,
                         help="measured requests per request type for round trips, CPU and capacity (default 5)")
     args = parser.parse_args()
+    if args.profile_only:
+        # Two comparison rounds still run: they give the bare floor's CPU for the ratios.
+        args.warmup, args.rounds = 1, 2
     LOCAL.mkdir(exist_ok=True)
 
     log("building release binaries (x86_64 for running, arm64 artifacts for sizes)")
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
     # The Lambda artifacts, exactly as `sam build` makes them (cargo skips this when fresh).
-    subprocess.run(["cargo", "lambda", "build", "--release", "--arm64", "--quiet"]
-                   + [a for f in FUNCTIONS for a in ("--bin", f)], cwd=ROOT, check=True)
+    if not args.profile_only:
+        subprocess.run(["cargo", "lambda", "build", "--release", "--arm64", "--quiet"]
+                       + [a for f in FUNCTIONS for a in ("--bin", f)], cwd=ROOT, check=True)
 
     services = Services()
     try:
@@ -681,12 +687,16 @@ def main():
         boto, bare = figures.pop("boto3"), figures.pop("bare")
         e2e = {**figures, "emulator_errors_retried": sum(o.emulator_errors for o in ours)}
         calls = calls_per_request(LOCAL / "bench-api.log")
-        log("cold starts")
-        cold = cold_start(env, args.cold_samples, cold_block)
+        cold = {}
+        if not args.profile_only:
+            log("cold starts")
+            cold = cold_start(env, args.cold_samples, cold_block)
     finally:
         services.stop()
-    log("CPU per item (criterion)")
-    cpu = cpu_per_item()
+    cpu = {}
+    if not args.profile_only:
+        log("CPU per item (criterion)")
+        cpu = cpu_per_item()
 
     bulk = ("batchStock 1,000", "Crux 1,000", "bulk insert 1,000")
     summary = {"items_per_request": ITEMS, "end_to_end": e2e, "boto3_batch_writer": boto, "bare_write_floor": bare,

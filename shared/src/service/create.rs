@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, stream};
 
-use super::{CREATES_IN_FLIGHT, ItemFailure};
+use super::{ItemFailure, creates_in_flight};
 use crate::catalog::Variant;
 use crate::identifiers::Identifier;
 use crate::layout::RecordKey;
@@ -120,7 +120,7 @@ pub async fn commit_create<S: InventoryStore>(
                 }
             }
         })
-        .buffered(CREATES_IN_FLIGHT);
+        .buffered(creates_in_flight());
     // Room for every result up front: a growing Vec copied the large results as it doubled.
     while let Some(result) = creates.next().await {
         results.push(result);

@@ -15,9 +15,20 @@ use crate::resolve::{LocationError, ResolveError};
 use crate::store::WriteFailure;
 use crate::telemetry;
 
-/// Create-only writes in flight at once: each is a `Query`, then a conditional `PutItem`, so
-/// a request of n items waits about 2 * n / CREATES_IN_FLIGHT round trips on them.
-const CREATES_IN_FLIGHT: usize = 16;
+/// Create-only writes in flight at once (`CREATES_IN_FLIGHT`, 256 by default): each is a
+/// `Query`, then a conditional `PutItem`, so a request of n items waits about
+/// 2 * n / limit round trips on them. Each holds a connection; on AWS a new one costs a TLS
+/// handshake, which this machine cannot measure, so the limit stays configurable.
+fn creates_in_flight() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("CREATES_IN_FLIGHT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(256)
+    })
+}
 /// Record reads in flight at once: a 100-item query reads every record in one wave.
 const READS_IN_FLIGHT: usize = 128;
 
