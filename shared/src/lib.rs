@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod model;
 pub mod render;
 pub mod resolve;
+#[cfg(any(test, feature = "seed"))]
 pub mod seed;
 pub mod service;
 pub mod store;

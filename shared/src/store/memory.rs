@@ -9,6 +9,7 @@ use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::ledger::{self, Command, RecordKey, Snapshot, Version};
 use crate::model::{InventoryRecord, TenantId};
+#[cfg(any(test, feature = "seed"))]
 use crate::seed::{SeedError, SeedFile};
 use crate::store::{
     CatalogStore, Created, Deadline, InventoryStore, JobStore, KeyStore, StoreError, WriteFailure,
@@ -77,6 +78,7 @@ impl MemoryStore {
     }
 
     /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
+    #[cfg(any(test, feature = "seed"))]
     pub fn seed(&self, file: &SeedFile) -> Result<(), SeedError> {
         let mut state = self.state();
         let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
@@ -102,6 +104,7 @@ impl MemoryStore {
     }
 
     /// A store loaded with a seed file's text.
+    #[cfg(any(test, feature = "testing"))]
     pub fn seeded(text: &str) -> Result<Self, SeedError> {
         let store = MemoryStore::new();
         store.seed(&SeedFile::parse(text)?)?;
