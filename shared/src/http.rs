@@ -189,8 +189,19 @@ impl Reply {
         Reply::rendered(StatusCode::OK, body, capacity)
     }
 
-    /// A 200 whose body the handler wrote itself (with [`render::JsonWriter`]).
-    pub fn ok_written(body: Result<Vec<u8>, render::Error>) -> Result<Reply, Rejection> {
+    /// A 200 whose body the handler wrote itself, without a way to fail.
+    pub fn ok_bytes(body: Vec<u8>) -> Result<Reply, Rejection> {
+        Ok(Reply {
+            status: StatusCode::OK,
+            body,
+        })
+    }
+
+    /// A 200 whose body the handler wrote itself (with [`render::JsonWriter`], or serde_json
+    /// where it echoes JSON text as sent).
+    pub fn ok_written<E: std::error::Error + 'static>(
+        body: Result<Vec<u8>, E>,
+    ) -> Result<Reply, Rejection> {
         Reply::from_rendered(StatusCode::OK, body)
     }
 
@@ -202,9 +213,9 @@ impl Reply {
         Reply::from_rendered(status, render::to_json(body, capacity))
     }
 
-    fn from_rendered(
+    fn from_rendered<E: std::error::Error + 'static>(
         status: StatusCode,
-        body: Result<Vec<u8>, render::Error>,
+        body: Result<Vec<u8>, E>,
     ) -> Result<Reply, Rejection> {
         let body = body.map_err(|e| Rejection::internal("render", &e))?;
         Ok(Reply { status, body })
@@ -366,39 +377,6 @@ fn body_len(req: &Request) -> usize {
         Body::Binary(b) => b.len(),
         _ => 0,
     }
-}
-
-/// Why a body is not usable JSON.
-#[derive(Debug)]
-pub enum BodyError {
-    Empty,
-    Malformed(serde_json::Error),
-}
-
-impl std::fmt::Display for BodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BodyError::Empty => f.write_str("Request body is empty: a JSON body is required"),
-            BodyError::Malformed(e) => write!(f, "Request body is not valid JSON: {e}"),
-        }
-    }
-}
-
-/// The request body parsed as JSON, for dialects that word the failure themselves.
-pub fn parse_json(req: &Request) -> Result<Value, BodyError> {
-    let blank = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_whitespace);
-    match req.body() {
-        // A text body is UTF-8 already: parsed from `str`, its strings are not validated twice.
-        Body::Text(text) if !blank(text.as_bytes()) => serde_json::from_str(text),
-        Body::Binary(bytes) if !blank(bytes) => serde_json::from_slice(bytes),
-        _ => return Err(BodyError::Empty),
-    }
-    .map_err(BodyError::Malformed)
-}
-
-/// The request body as JSON. Malformed JSON is a 400 whose message says where it broke.
-pub fn json_body(req: &Request) -> Result<Value, Rejection> {
-    parse_json(req).map_err(|e| Rejection::invalid(e.to_string()))
 }
 
 /// The one mapping from a handler's result to an HTTP response.

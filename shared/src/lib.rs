@@ -13,6 +13,7 @@ pub mod identifiers;
 pub mod jobs;
 pub mod ledger;
 pub mod model;
+pub mod reader;
 pub mod render;
 pub mod resolve;
 #[cfg(any(test, feature = "seed"))]
@@ -20,7 +21,6 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;
-pub mod typed;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]
