@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +41,8 @@ pub enum ErrorCode {
 pub enum Kind {
     Auth(AuthError),
     TooLarge,
+    /// A body encoded in a way the service does not decode (`Content-Encoding: gzip`).
+    UnsupportedEncoding,
     Invalid,
     NotFound,
     Unavailable,
@@ -345,6 +347,13 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
             format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
         ));
     }
+    if let Some(encoding) = unsupported_encoding(req.headers()) {
+        return Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::UnsupportedEncoding,
+            format!("Content-Encoding {encoding} is not supported: send the body as is (identity)"),
+        ));
+    }
     let cx = Ctx {
         request_id: request_id.to_owned(),
         deadline,
@@ -368,6 +377,18 @@ fn deadline_of(epoch_ms: u64, started: tokio::time::Instant) -> Deadline {
     }
     let remaining = Duration::from_millis(epoch_ms - now_ms);
     Deadline::at(started + remaining.saturating_sub(DEADLINE_MARGIN))
+}
+
+/// The first coding of a `Content-Encoding` header other than `identity`: bodies are read
+/// as sent, never decompressed, so a compressed one would only be misread.
+fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+        .map(|coding| coding.trim_ascii())
+        .find(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case(b"identity"))
+        .map(|coding| String::from_utf8_lossy(coding).into_owned())
 }
 
 fn body_len(req: &Request) -> usize {

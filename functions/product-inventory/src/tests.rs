@@ -342,6 +342,48 @@ async fn repeated_keys_fractions_as_written_and_odd_requests_are_refused() {
     );
 }
 
+#[tokio::test]
+async fn two_keys_or_a_compressed_body_are_refused_in_the_dialect_shape() {
+    let app = demo_app();
+    let body = r#"{"upc": "849632048260", "store": "3", "quantity": 1}"#;
+    let auth = format!("Bearer {DEMO_KEY}");
+    let twice = [
+        ("authorization", auth.as_str()),
+        ("authorization", "Bearer YOUR_API_TOKEN"),
+    ];
+    let (status, reply) = call::<ProductInventory>(&app, request("POST", PATH, &twice, body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Malformed credentials")
+    );
+    for encoding in ["gzip", "identity, br"] {
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("content-encoding", encoding),
+        ];
+        let (status, reply) =
+            call::<ProductInventory>(&app, request("POST", PATH, &headers, body)).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(
+            reply["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Content-Encoding"),
+            "{reply}"
+        );
+    }
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-encoding", "identity"),
+    ];
+    let (status, _) = call::<ProductInventory>(&app, request("POST", PATH, &headers, body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.store.command_count(), 1);
+}
+
 mod rendering {
     use crate::response::Saved;
     use inventory_core::model::Rfc3339;
