@@ -296,6 +296,9 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
                 "Internal server error",
             ))
         });
+        if result.is_err() {
+            refused(&metrics);
+        }
         let response = render::<E::Dialect>(result, &request_id);
         let counts = metrics.counts();
         tracing::info!(
@@ -361,6 +364,18 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
         metrics,
     };
     E::handle(app, &cx, req).await
+}
+
+/// A request refused as a whole stored nothing of what it received: every received item not
+/// already counted (stored or failed) failed with it.
+fn refused(metrics: &RequestMetrics) {
+    let counts = metrics.counts();
+    let unaccounted = counts
+        .items_received
+        .saturating_sub(counts.items_stored + counts.items_failed);
+    metrics
+        .items_failed
+        .fetch_add(unaccounted, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin. An
