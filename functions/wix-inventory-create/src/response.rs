@@ -22,13 +22,12 @@ pub fn ids(planned: &[Result<PlannedCreate, ItemFailure>]) -> Vec<Option<Uuid>> 
         .collect()
 }
 
+/// What a create came to: the variant and the record created, or why not.
+type Created = Result<(Arc<Variant>, Box<InventoryRecord>), ItemFailure>;
+
 impl BulkResponse {
     /// The answer to the creates' `outcomes`, in request order, their items planned as `ids`.
-    pub fn new(
-        outcomes: Vec<Result<(Arc<Variant>, Box<InventoryRecord>), ItemFailure>>,
-        ids: Vec<Option<Uuid>>,
-        return_entity: bool,
-    ) -> Self {
+    pub fn new(outcomes: Vec<Created>, ids: Vec<Option<Uuid>>, return_entity: bool) -> Self {
         let count = outcomes.len();
         let results: Vec<ItemResult> = outcomes
             .into_iter()
