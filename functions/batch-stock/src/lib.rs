@@ -60,9 +60,10 @@ impl Endpoint for BatchStock {
     type Dialect = BatchStockErrors;
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
-        let request = request::read(&req)?;
+        let mut request = request::read(&req)?;
         let warehouse = LocationRef::Id(request.warehouse.to_owned());
-        let (items, slots) = service::split(request.items(&warehouse));
+        let mut echoes = Vec::new();
+        let (items, slots) = service::split(request.items(&warehouse, &mut echoes));
         let tenant = &cx.principal.tenant;
         let plan = service::plan(
             &app.store,
@@ -88,7 +89,7 @@ impl Endpoint for BatchStock {
                 Ok(Err(failure)) => response::failure_text(&failure),
                 Err(invalid) => invalid,
             };
-            Some(response::Failed::new(request.element(i), error))
+            Some(response::Failed::new(echoes.get(i), error))
         });
         Reply::ok_written(response::Results::new(failed).to_json())
     }

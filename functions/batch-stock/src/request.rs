@@ -7,12 +7,14 @@ use inventory_core::lambda_http::http::StatusCode;
 use inventory_core::lambda_http::{Request as HttpRequest, RequestExt};
 use inventory_core::model::StockUpdate;
 use inventory_core::reader::{
-    self, BodyError, Compound, Element, Field, Id, List, MapAccess, Quantity, SeqAccess,
+    self, BodyError, Compound, Element, Entries, Field, Id, MapAccess, Quantity, Ruled, Rules,
+    SeqAccess,
 };
 use inventory_core::record;
 use inventory_core::resolve::LocationRef;
 use inventory_core::service::UpdateItem;
 use inventory_core::validate::{FieldError, Problem};
+use serde_json::Value;
 
 use crate::{
     MAX_ITEMS, MISSING_BATCH_STOCK, MISSING_ITEMS, MISSING_WAREHOUSE_ID, TOO_MANY_ITEMS,
@@ -43,33 +45,60 @@ record! {
     }
 }
 
+/// An element of the collection once read: its update (or error) and its echo.
+pub struct Parsed<'a> {
+    item: Result<(Identifier, StockUpdate), ItemError>,
+    echo: Echo<'a>,
+}
+
+/// What a failed element echoes: its fields as sent, or the element if it is not an object.
+pub enum Echo<'a> {
+    Fields(Entries<'a>),
+    Other(Value),
+}
+
+/// The rules of an item, applied as it is read.
+struct ItemRules;
+
+impl<'a> Rules<'a> for ItemRules {
+    type Record = Item<'a>;
+    type Out = Parsed<'a>;
+
+    fn apply(element: Element<&mut Item<'a>>) -> Parsed<'a> {
+        match element {
+            Element::Ok(item) => Parsed {
+                item: update(item),
+                echo: Echo::Fields(std::mem::take(&mut item.entries)),
+            },
+            Element::Other(other) => Parsed {
+                item: Err(not_saved(FieldError::new("item", Problem::NotObject))),
+                echo: Echo::Other(other),
+            },
+        }
+    }
+}
+
 /// The item collection: an array, or a single item in its place (as XML-born clients send
 /// a collection of one).
-#[derive(Clone, PartialEq, Debug)]
-struct Items<'a>(List<Element<Item<'a>>, MAX_ITEMS>);
+struct Items<'a>(Ruled<'a, ItemRules, MAX_ITEMS>);
 
 impl<'a> Compound<'a> for Items<'a> {
     const WRONG_SHAPE: Problem = Problem::NotArray;
 
     fn from_seq<S: SeqAccess<'a>>(seq: S) -> Result<Result<Self, S>, S::Error> {
-        Ok(List::from_seq(seq)?.map(Items))
+        Ok(Ruled::from_seq(seq)?.map(Items))
     }
 
     fn from_map<M: MapAccess<'a>>(map: M) -> Result<Result<Self, M>, M::Error> {
-        Ok(Item::from_map(map)?.map(|item| {
-            Items(List {
-                items: vec![Element::Ok(item)],
-                too_many: false,
-            })
-        }))
+        Ok(Ok(Items(Ruled::one(map)?)))
     }
 }
 
 /// A request whose body and warehouse were read.
 pub struct Request<'a> {
     pub warehouse: &'a str,
-    /// The items, or why the collection is refused (said after the warehouse is checked).
-    collection: Result<Vec<Element<Item<'a>>>, Rejection>,
+    /// The elements, or why the collection is refused (said after the warehouse is checked).
+    collection: Result<Vec<Parsed<'a>>, Rejection>,
 }
 
 /// An item's error: its code and text.
@@ -166,27 +195,33 @@ impl<'a> Request<'a> {
         self.collection.as_ref().map(drop).map_err(Rejection::clone)
     }
 
-    /// The element at `index` of the request, as read.
-    pub fn element(&self, index: usize) -> Option<&Element<Item<'a>>> {
-        self.collection.as_ref().ok()?.get(index)
-    }
-
-    /// Every element as an update at `warehouse`, or the item error it gets.
-    pub fn items(
-        &self,
-        warehouse: &LocationRef,
-    ) -> impl Iterator<Item = Result<UpdateItem, ItemError>> {
-        let elements = self.collection.as_deref().unwrap_or_default();
-        elements.iter().map(move |element| match element {
-            Element::Ok(item) => update(item, warehouse),
-            Element::Other(_) => Err(not_saved(FieldError::new("item", Problem::NotObject))),
+    /// Every element as an update at `warehouse`, or the item error it gets; what each
+    /// echoes goes into `echoes`, in request order. Nothing when the collection is refused.
+    pub fn items<'r>(
+        &'r mut self,
+        warehouse: &'r LocationRef,
+        echoes: &'r mut Vec<Echo<'a>>,
+    ) -> impl Iterator<Item = Result<UpdateItem, ItemError>> + 'r {
+        let elements = self
+            .collection
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        echoes.reserve_exact(elements.len());
+        elements.into_iter().map(move |parsed| {
+            echoes.push(parsed.echo);
+            parsed.item.map(|(identifier, update)| UpdateItem {
+                identifier,
+                location: warehouse.clone(),
+                update,
+            })
         })
     }
 }
 
 /// The dialect's rules for one item. Where a client sends several identifiers, the most
 /// specific one is used.
-fn update(item: &Item, warehouse: &LocationRef) -> Result<UpdateItem, ItemError> {
+fn update(item: &Item) -> Result<(Identifier, StockUpdate), ItemError> {
     let variant_id = item
         .variant_id
         .as_ref()
@@ -195,9 +230,9 @@ fn update(item: &Item, warehouse: &LocationRef) -> Result<UpdateItem, ItemError>
     let barcode = item.barcode.as_ref().of("barcode").map_err(not_saved)?;
     let code = item.code.as_ref().of("code").map_err(not_saved)?;
     let identifier = match (variant_id, barcode, code) {
-        (Some(v), _, _) => Identifier::VariantId(v.to_string()),
-        (None, Some(b), _) => Identifier::Barcode(b.to_string()),
-        (None, None, Some(c)) => Identifier::Code(c.to_string()),
+        (Some(v), _, _) => Identifier::VariantId(v.owned()),
+        (None, Some(b), _) => Identifier::Barcode(b.owned()),
+        (None, None, Some(c)) => Identifier::Code(c.owned()),
         (None, None, None) => {
             return Err((
                 VARIANT_NOT_FOUND,
@@ -218,9 +253,5 @@ fn update(item: &Item, warehouse: &LocationRef) -> Result<UpdateItem, ItemError>
     if update.is_empty() {
         return Err(not_saved(FieldError::missing("inStock, demand or supply")));
     }
-    Ok(UpdateItem {
-        identifier,
-        location: warehouse.clone(),
-        update,
-    })
+    Ok((identifier, update))
 }

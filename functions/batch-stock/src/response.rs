@@ -1,12 +1,11 @@
 //! The response: whether all passed, and each failed item as it was sent, with its verdict.
 
-use inventory_core::reader::Element;
 use inventory_core::resolve::ResolveError;
 use inventory_core::service::ItemFailure;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::request::{Item, ItemError, NOT_FOUND_TEXT, NOT_SAVED_TEXT};
+use crate::request::{Echo, ItemError, NOT_FOUND_TEXT, NOT_SAVED_TEXT};
 use crate::{ITEM_NOT_SAVED, SOME_FAILED, VARIANT_NOT_FOUND};
 
 const SOME_FAILED_TEXT: &str = "Some items failed to update please check results.";
@@ -44,12 +43,12 @@ impl<'r, 'a> Results<'r, 'a> {
 
 /// A failed item: its own fields as sent, then `success`, `message` and `code`.
 pub struct Failed<'r, 'a> {
-    item: Option<&'r Element<Item<'a>>>,
+    item: Option<&'r Echo<'a>>,
     error: ItemError,
 }
 
 impl<'r, 'a> Failed<'r, 'a> {
-    pub fn new(item: Option<&'r Element<Item<'a>>>, error: ItemError) -> Self {
+    pub fn new(item: Option<&'r Echo<'a>>, error: ItemError) -> Self {
         Failed { item, error }
     }
 }
@@ -61,15 +60,15 @@ impl Serialize for Failed<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match self.item {
-            Some(Element::Ok(item)) => {
-                for (key, value) in &item.entries.0 {
+            Some(Echo::Fields(entries)) => {
+                for (key, value) in &entries.0 {
                     if !VERDICT.contains(&key.as_str()) {
                         map.serialize_entry(key.as_str(), value)?;
                     }
                 }
             }
             // Not an object: echoed as `item`.
-            Some(Element::Other(value)) => map.serialize_entry("item", value)?,
+            Some(Echo::Other(value)) => map.serialize_entry("item", value)?,
             None => {}
         }
         let (code, message) = &self.error;

@@ -33,8 +33,8 @@ impl Endpoint for BulkInsert {
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
         let started = now_micros();
         let context = site_context::read(req.headers())?;
-        let body = rows::read(&req)?;
-        let (items, slots) = service::split(rows::updates(&body, context.channel.as_deref()));
+        let rows = rows::read(&req)?;
+        let (items, slots) = service::split(rows::updates(rows, context.channel.as_deref()));
         if let Some(refused) = slots.errors().next() {
             return Err(refused.clone());
         }

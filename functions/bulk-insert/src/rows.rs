@@ -5,7 +5,7 @@ use inventory_core::http::Rejection;
 use inventory_core::identifiers::Identifier;
 use inventory_core::lambda_http::Request;
 use inventory_core::model::{StockUpdate, TransitEntry};
-use inventory_core::reader::{self, BodyError, Date, Element, Id, List, Quantity, Text};
+use inventory_core::reader::{self, BodyError, Date, Element, Id, Quantity, Ruled, Rules, Text};
 use inventory_core::record;
 use inventory_core::resolve::LocationRef;
 use inventory_core::service::UpdateItem;
@@ -34,9 +34,27 @@ record! {
     }
 }
 
-/// The rows: a JSON array of 1 to [`MAX_ROWS`].
-pub fn read(req: &Request) -> Result<Vec<Element<Row<'_>>>, Rejection> {
-    let list = match reader::body::<Element<List<Element<Row>, MAX_ROWS>>>(req) {
+/// The rules of a row, applied as it is read.
+pub struct RowRules;
+
+/// A row once read: its update, or what is wrong with it.
+pub type RowOutcome = Result<UpdateItem, FieldError>;
+
+impl<'a> Rules<'a> for RowRules {
+    type Record = Row<'a>;
+    type Out = RowOutcome;
+
+    fn apply(row: Element<&mut Row<'a>>) -> Self::Out {
+        match row {
+            Element::Ok(row) => update(row),
+            Element::Other(_) => Err(FieldError::new("row", Problem::NotObject)),
+        }
+    }
+}
+
+/// The rows: a JSON array of 1 to [`MAX_ROWS`], each read into its update or its error.
+pub fn read(req: &Request) -> Result<Vec<RowOutcome>, Rejection> {
+    let list = match reader::body::<Element<Ruled<RowRules, MAX_ROWS>>>(req) {
         Ok(Element::Ok(list)) => list,
         Ok(Element::Other(_)) => {
             return Err(failed("the request body must be a JSON array of rows"));
@@ -55,27 +73,28 @@ pub fn read(req: &Request) -> Result<Vec<Element<Row<'_>>>, Rejection> {
     Ok(list.items)
 }
 
-/// Every row as an update, or the request's failure naming the row; `default_channel` comes
-/// from `x-site-context`.
+/// Every row as an update, or the request's failure naming the row; `default_channel` (from
+/// `x-site-context`) goes to rows that name none.
 pub fn updates<'r>(
-    rows: &'r [Element<Row>],
+    rows: Vec<RowOutcome>,
     default_channel: Option<&'r str>,
 ) -> impl Iterator<Item = Result<UpdateItem, Rejection>> + 'r {
-    rows.iter().enumerate().map(move |(i, row)| {
-        update(row, default_channel).map_err(|e| failed(format!("Row {}: {e}", i + 1)))
+    rows.into_iter().enumerate().map(move |(i, row)| {
+        let mut item = row.map_err(|e| failed(format!("Row {}: {e}", i + 1)))?;
+        if let (None, Some(channel)) = (&item.update.channel, default_channel) {
+            item.update.channel = Some(channel.to_owned());
+        }
+        Ok(item)
     })
 }
 
 /// The dialect's rules for one row.
-fn update(row: &Element<Row>, default_channel: Option<&str>) -> Result<UpdateItem, FieldError> {
-    let Element::Ok(row) = row else {
-        return Err(FieldError::new("row", Problem::NotObject));
-    };
+fn update(row: &Row) -> Result<UpdateItem, FieldError> {
     let sku = row.sku.as_ref().of("sku")?;
     let item_id = row.item_id.as_ref().of("itemId")?;
     let identifier = match (sku, item_id) {
-        (Some(sku), None) => Identifier::Sku(sku.to_string()),
-        (None, Some(item)) => Identifier::ItemId(item.to_string()),
+        (Some(sku), None) => Identifier::Sku(sku.owned()),
+        (None, Some(item)) => Identifier::ItemId(item.owned()),
         (None, None) => return Err(FieldError::missing("sku or itemId")),
         (Some(_), Some(_)) => {
             return Err(FieldError::new(
@@ -85,7 +104,7 @@ fn update(row: &Element<Row>, default_channel: Option<&str>) -> Result<UpdateIte
         }
     };
     let quantity = row.total_quantity.as_ref().required("totalQuantity")?.0;
-    let location = row.location_id.as_ref().required("locationId")?.to_string();
+    let location = row.location_id.as_ref().required("locationId")?.owned();
     let kind = row.kind.as_ref().of("type")?.map_or("Stock", |t| &t.0);
     let channel = row.channel_id.as_ref().of("channelId")?;
     let order_date = row.order_date.as_ref().of("transitOrderDate")?;
@@ -94,7 +113,7 @@ fn update(row: &Element<Row>, default_channel: Option<&str>) -> Result<UpdateIte
     row.strays.first("")?;
 
     let mut update = StockUpdate {
-        channel: channel.map_or(default_channel.map(str::to_owned), |c| Some(c.to_string())),
+        channel: channel.map(Id::owned),
         ..Default::default()
     };
     match kind {

@@ -53,7 +53,7 @@ pub fn read(headers: &HeaderMap) -> Result<SiteContext, Rejection> {
         .map_err(|e| bad(e.to_string()))?;
     header.strays.first("").map_err(|e| bad(e.to_string()))?;
     Ok(SiteContext {
-        account: Some(account.to_string()),
-        channel: channel.map(|c| c.to_string()),
+        account: Some(account.into_string()),
+        channel: channel.map(Id::into_string),
     })
 }

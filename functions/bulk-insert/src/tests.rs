@@ -274,6 +274,23 @@ async fn malformed_rows_fail_the_request_with_their_row_number() {
             r#"[{"sku": "123456", "totalQuantity": 5, "locationId": 104, "qty": 1}]"#,
             "Inventory insert failed: Row 1: Unknown field: qty.",
         ),
+        // Strict input: repeated keys, dates with a time, fractions as written, untrimmed ids.
+        (
+            r#"[{"sku": "123456", "sku": "999", "totalQuantity": 1, "locationId": 104}]"#,
+            "Inventory insert failed: Row 1: Repeated field: sku.",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 5, "locationId": 104, "type": "Transit", "transitRef": "W", "transitOrderDate": "2020-01-01T23:59:59+14:00"}]"#,
+            "Inventory insert failed: Row 1: transitOrderDate must be a date (YYYY-MM-DD).",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 0.99999999999999999999, "locationId": 104}]"#,
+            "Inventory insert failed: Row 1: totalQuantity must be a whole number.",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 1, "locationId": 104}, {"itemId": "1000000213", "totalQuantity": 1, "locationId": " 104"}]"#,
+            "Inventory insert failed: Row 2: Cannot find \"Location Id\"  104.",
+        ),
     ];
     for (body, message) in cases {
         let (status, reply) = post(&app, DEMO_KEY, None, body).await;
@@ -303,38 +320,6 @@ async fn the_key_may_travel_in_x_api_key() {
             .unwrap()
             .starts_with("Missing API key")
     );
-}
-
-#[tokio::test]
-async fn strict_rows_repeats_dates_and_fractions() {
-    let app = demo_app();
-    let cases = [
-        (
-            r#"[{"sku": "123456", "sku": "999", "totalQuantity": 1, "locationId": 104}]"#,
-            "Inventory insert failed: Row 1: Repeated field: sku.",
-        ),
-        (
-            r#"[{"sku": "123456", "totalQuantity": 5, "locationId": 104, "type": "Transit", "transitRef": "W", "transitOrderDate": "2020-01-01T23:59:59+14:00"}]"#,
-            "Inventory insert failed: Row 1: transitOrderDate must be a date (YYYY-MM-DD).",
-        ),
-        (
-            r#"[{"sku": "123456", "totalQuantity": 0.99999999999999999999, "locationId": 104}]"#,
-            "Inventory insert failed: Row 1: totalQuantity must be a whole number.",
-        ),
-        (
-            r#"[{"sku": "123456", "totalQuantity": 1, "locationId": 104}, {"itemId": "1000000213", "totalQuantity": 1, "locationId": " 104"}]"#,
-            "Inventory insert failed: Row 2: Cannot find \"Location Id\"  104.",
-        ),
-    ];
-    for (body, message) in cases {
-        let (status, reply) = post(&app, DEMO_KEY, None, body).await;
-        assert_eq!(
-            (status, reply),
-            (StatusCode::BAD_REQUEST, json!({"message": message})),
-            "{body}"
-        );
-    }
-    assert_eq!(app.store.command_count(), 0);
 }
 
 #[tokio::test]

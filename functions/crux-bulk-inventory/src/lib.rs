@@ -60,7 +60,8 @@ impl Endpoint for CruxBulkInventory {
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
         let elements = request::read(&req)?;
-        let (items, slots) = service::split(elements.iter().map(request::update));
+        let mut names = Vec::new();
+        let (items, slots) = service::split(request::items(elements, &mut names));
         let tenant = &cx.principal.tenant;
         let plan = service::plan(&app.store, tenant, items, |_| {}, cx.deadline).await?;
         let outcomes = service::commit(&app.store, tenant, plan.items, cx.deadline).await;
@@ -69,7 +70,10 @@ impl Endpoint for CruxBulkInventory {
         }
         let statuses = slots.join(outcomes, |i, outcome| match outcome {
             Ok(Ok(_)) => ItemStatus::new(200, "success"),
-            Ok(Err(failure)) => response::failure_status(&request::named(&elements[i]), failure),
+            Ok(Err(failure)) => response::failure_status(
+                &request::named(names.get(i).and_then(Option::as_ref)),
+                failure,
+            ),
             Err(invalid) => invalid,
         });
         // `{"status_code":200,"message":"success"},` is 41 bytes.

@@ -5,7 +5,7 @@ use inventory_core::http::Rejection;
 use inventory_core::identifiers::{GtinForm, Identifier};
 use inventory_core::lambda_http::Request;
 use inventory_core::model::{Restriction, StockUpdate};
-use inventory_core::reader::{self, BodyError, Element, Field, Id, List, Quantity, Text};
+use inventory_core::reader::{self, BodyError, Element, Field, Id, Quantity, Ruled, Rules, Text};
 use inventory_core::record;
 use inventory_core::resolve::LocationRef;
 use inventory_core::service::UpdateItem;
@@ -43,9 +43,48 @@ impl<'a> Item<'a> {
     }
 }
 
+/// An element once read: its update, or its status; and the identifier it named.
+pub struct Parsed<'a> {
+    item: Result<UpdateItem, ItemStatus>,
+    named: Option<(&'static str, Id<'a>)>,
+}
+
+/// The rules of an element, applied as it is read.
+pub struct ElementRules;
+
+impl<'a> Rules<'a> for ElementRules {
+    type Record = Item<'a>;
+    type Out = Parsed<'a>;
+
+    fn apply(element: Element<&mut Item<'a>>) -> Parsed<'a> {
+        match element {
+            Element::Ok(item) => Parsed {
+                item: update(item),
+                named: item
+                    .identifiers()
+                    .into_iter()
+                    .find_map(|(name, field)| match field {
+                        Field::Ok(id) => Some((name, id.clone())),
+                        _ => None,
+                    }),
+            },
+            Element::Other(other) => Parsed {
+                item: Err(ItemStatus::new(
+                    400,
+                    format!(
+                        "Invalid data. Expected a dictionary, but got {}.",
+                        python_type(&other)
+                    ),
+                )),
+                named: None,
+            },
+        }
+    }
+}
+
 /// The body: an array of 1 to [`MAX_ITEMS`] elements.
-pub fn read(req: &Request) -> Result<Vec<Element<Item<'_>>>, Rejection> {
-    let list = match reader::body::<Element<List<Element<Item>, MAX_ITEMS>>>(req) {
+pub fn read(req: &Request) -> Result<Vec<Parsed<'_>>, Rejection> {
+    let list = match reader::body::<Element<Ruled<ElementRules, MAX_ITEMS>>>(req) {
         Ok(Element::Ok(list)) => list,
         Ok(Element::Other(other)) => return Err(not_a_list(python_type(&other))),
         Err(BodyError::Empty) => return Err(not_a_list("NoneType")),
@@ -64,6 +103,22 @@ pub fn read(req: &Request) -> Result<Vec<Element<Item<'_>>>, Rejection> {
     Ok(list.items)
 }
 
+/// Every element as an update or its status; the identifier each named goes into `names`,
+/// in request order.
+pub fn items<'a, 'r>(
+    elements: Vec<Parsed<'a>>,
+    names: &'r mut Vec<Option<(&'static str, Id<'a>)>>,
+) -> impl Iterator<Item = Result<UpdateItem, ItemStatus>> + 'r
+where
+    'a: 'r,
+{
+    names.reserve_exact(elements.len());
+    elements.into_iter().map(|parsed| {
+        names.push(parsed.named);
+        parsed.item
+    })
+}
+
 fn not_a_list(python_type: &str) -> Rejection {
     Rejection::invalid(format!(
         "Expected a list of items but got type \"{python_type}\"."
@@ -71,19 +126,7 @@ fn not_a_list(python_type: &str) -> Rejection {
 }
 
 /// The dialect's rules for one element: its update, or its status.
-pub fn update(element: &Element<Item>) -> Result<UpdateItem, ItemStatus> {
-    let item = match element {
-        Element::Ok(item) => item,
-        Element::Other(other) => {
-            return Err(ItemStatus::new(
-                400,
-                format!(
-                    "Invalid data. Expected a dictionary, but got {}.",
-                    python_type(other)
-                ),
-            ));
-        }
-    };
+fn update(item: &Item) -> Result<UpdateItem, ItemStatus> {
     let mut given: smallvec::SmallVec<[(&str, &Id); 1]> = smallvec::SmallVec::new();
     for (name, field) in item.identifiers() {
         if let Some(id) = field.as_ref().of(name).map_err(field_status)? {
@@ -97,7 +140,7 @@ pub fn update(element: &Element<Item>) -> Result<UpdateItem, ItemStatus> {
                 format!("No sku identifier given; Valid identifiers: {VALID_IDENTIFIERS}"),
             ));
         }
-        [(name, id)] => identifier(name, id.to_string()),
+        [(name, id)] => identifier(name, id.owned()),
         several => {
             let names: Vec<&str> = several.iter().map(|(n, _)| *n).collect();
             return Err(ItemStatus::new(
@@ -164,19 +207,13 @@ fn identifier(name: &str, raw: String) -> Identifier {
     Identifier::Gtin { form, raw }
 }
 
-/// The identifier of an element as Python prints a one-key dict: `{'sku_id': 'NON-EXISTENT'}`.
-pub fn named(element: &Element<Item>) -> String {
-    let Element::Ok(item) = element else {
-        return "{}".to_owned();
-    };
-    item.identifiers()
-        .into_iter()
-        .find_map(|(name, field)| match field {
-            Field::Ok(Id::Text(text)) => Some(format!("{{'{name}': {}}}", python_repr(text))),
-            Field::Ok(Id::Number(literal)) => Some(format!("{{'{name}': {literal}}}")),
-            _ => None,
-        })
-        .unwrap_or_else(|| "{}".to_owned())
+/// The identifier an element named, as Python prints a one-key dict: `{'sku_id': 'NON-EXISTENT'}`.
+pub fn named(named: Option<&(&str, Id)>) -> String {
+    match named {
+        Some((name, Id::Text(text))) => format!("{{'{name}': {}}}", python_repr(text)),
+        Some((name, Id::Number(literal))) => format!("{{'{name}': {literal}}}"),
+        None => "{}".to_owned(),
+    }
 }
 
 /// A field error in DRF's words.

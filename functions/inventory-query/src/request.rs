@@ -72,7 +72,7 @@ fn parse(body: Element<Body>) -> Result<Query, FieldError> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, id)| match id {
-                    Field::Ok(id) => Ok(id.to_string()),
+                    Field::Ok(id) => Ok(id.into_string()),
                     Field::Bad(problem) => {
                         Err(FieldError::new(format!("locationIds[{i}]"), problem))
                     }
@@ -126,11 +126,11 @@ fn identifier(item: &Element<Item>) -> Result<Identifier, FieldError> {
     let mut given = Vec::new();
     for (scheme, field) in schemes {
         if let Some(value) = field.as_ref().of(scheme)? {
-            given.push((scheme, value.to_string()));
+            given.push((scheme, value.owned()));
         }
     }
-    let size = item.size.as_ref().of("size")?.map(|s| s.to_string());
-    let width = item.width.as_ref().of("width")?.map(|w| w.to_string());
+    let size = item.size.as_ref().of("size")?.map(Id::owned);
+    let width = item.width.as_ref().of("width")?.map(Id::owned);
     item.strays.first("")?;
     let [(scheme, value)] = <[_; 1]>::try_from(given).map_err(|_| {
         FieldError::new(

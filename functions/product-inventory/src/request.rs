@@ -76,16 +76,16 @@ pub fn parse(body: &Element<Body>) -> Result<UpdateRequest, FieldError> {
             }
             Identifier::Gtin {
                 form: GtinForm::Upc,
-                raw: upc.to_string(),
+                raw: upc.owned(),
             }
         }
         None => Identifier::SkuSizeWidth {
-            sku: body.sku.as_ref().required("sku")?.to_string(),
-            size: body.size.as_ref().required("size")?.to_string(),
-            width: body.width.as_ref().required("width")?.to_string(),
+            sku: body.sku.as_ref().required("sku")?.owned(),
+            size: body.size.as_ref().required("size")?.owned(),
+            width: body.width.as_ref().required("width")?.owned(),
         },
     };
-    let store = body.store.as_ref().required("store")?.to_string();
+    let store = body.store.as_ref().required("store")?.owned();
     let quantity = body.quantity.as_ref().required("quantity")?.0;
     body.strays.first("")?;
     Ok(UpdateRequest {

@@ -286,54 +286,31 @@ async fn repeated_and_unknown_keys_are_violations_at_their_path() {
         {"variantId": "v", "productId": "p", "quantity": 0.99999999999999999999,
          "preorderInfo": {"enabled": true, "enabled": false, "colour": 1}}
     ], "returnEntity": true, "returnEntity": false}"#;
+    // Each violation as `field: what` (its rule or description).
+    let violations = |reply: &Value, what: &str| -> Vec<String> {
+        let all = reply["details"]["validationError"]["fieldViolations"].as_array();
+        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+        let all = all.into_iter().flatten();
+        all.map(|v| format!("{}: {}", text(v, "field"), text(v, what)))
+            .collect()
+    };
     let (status, reply) = post(&app, body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let violations: Vec<(&str, &str)> = reply["details"]["validationError"]["fieldViolations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["field"].as_str().unwrap(),
-                v["violatedRule"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        violations,
-        [("returnEntity", "OTHER")],
+        violations(&reply, "violatedRule"),
+        ["returnEntity: OTHER"],
         "request-level first"
     );
     let body = body.replace(r#", "returnEntity": false"#, "");
     let (status, reply) = post(&app, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let violations: Vec<(&str, &str)> = reply["details"]["validationError"]["fieldViolations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["field"].as_str().unwrap(),
-                v["description"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        violations,
+        violations(&reply, "description"),
         [
-            ("inventoryItems[0].variantId", "Repeated field: variantId"),
-            (
-                "inventoryItems[1].quantity",
-                "quantity must be a whole number"
-            ),
-            (
-                "inventoryItems[1].preorderInfo.enabled",
-                "Repeated field: preorderInfo.enabled"
-            ),
-            (
-                "inventoryItems[1].preorderInfo.colour",
-                "Unknown field: preorderInfo.colour"
-            ),
+            "inventoryItems[0].variantId: Repeated field: variantId",
+            "inventoryItems[1].quantity: quantity must be a whole number",
+            "inventoryItems[1].preorderInfo.enabled: Repeated field: preorderInfo.enabled",
+            "inventoryItems[1].preorderInfo.colour: Unknown field: preorderInfo.colour",
         ]
     );
     assert_eq!(app.store.record_count(), 0);

@@ -101,18 +101,7 @@ impl<'de, T: Kind<'de>> Deserialize<'de> for Kept<'de, T> {
 /// once): what a record declared `keeps entries` holds besides its fields, to echo an item
 /// exactly as it came.
 #[derive(Clone, Debug, Default)]
-pub struct Entries<'a>(pub SmallVec<[(Key<'a>, &'a RawValue); 4]>);
-
-impl PartialEq for Entries<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len()
-            && self
-                .0
-                .iter()
-                .zip(&other.0)
-                .all(|((k, v), (l, w))| k == l && v.get() == w.get())
-    }
-}
+pub struct Entries<'a>(pub SmallVec<[(Key<'a>, &'a RawValue); 2]>);
 
 impl<'de, T: Kind<'de>> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -205,6 +194,130 @@ impl<'de, T: Compound<'de>> Visitor<'de> for ElementVisitor<T> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Element<T>, E> {
         Ok(Element::Other(Value::from(v)))
+    }
+}
+
+/// A JSON object read field by field into a record ([`record!`](crate::record)) that already
+/// stands where it is wanted: filled in place, a large record is never copied on its way out
+/// of the JSON reader.
+pub trait Record<'de>: Default {
+    fn fill_from<M: MapAccess<'de>>(&mut self, map: M) -> Result<(), M::Error>;
+}
+
+/// A dialect's rules for one element of a list, applied as soon as the element is read: a
+/// [`Ruled`] list keeps what the rules make of each element (a canonical item or the
+/// element's error, and whatever the dialect echoes), never the record itself.
+pub trait Rules<'de> {
+    type Record: Record<'de>;
+    type Out;
+
+    fn apply(element: Element<&mut Self::Record>) -> Self::Out;
+}
+
+/// A JSON array of at most `MAX` elements, each read and put through the dialect's
+/// [`Rules`] at once; past `MAX` the rest is read but not kept, and `too_many` is set.
+pub struct Ruled<'de, R: Rules<'de>, const MAX: usize> {
+    pub items: Vec<R::Out>,
+    pub too_many: bool,
+}
+
+impl<'de, R: Rules<'de>, const MAX: usize> Compound<'de> for Ruled<'de, R, MAX> {
+    const WRONG_SHAPE: Problem = Problem::NotArray;
+
+    fn from_seq<S: SeqAccess<'de>>(mut seq: S) -> Result<Result<Self, S>, S::Error> {
+        let mut items = Vec::with_capacity(EARLY.min(MAX));
+        while items.len() < MAX {
+            if items.len() == EARLY {
+                items.reserve_exact(MAX.min(ROOM) - EARLY);
+            }
+            if seq.next_element_seed(Apply::<R>(&mut items))?.is_none() {
+                return Ok(Ok(Ruled {
+                    items,
+                    too_many: false,
+                }));
+            }
+        }
+        let mut too_many = false;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            too_many = true;
+        }
+        Ok(Ok(Ruled { items, too_many }))
+    }
+}
+
+impl<'de, R: Rules<'de>, const MAX: usize> Ruled<'de, R, MAX> {
+    /// A single object in place of the array, as a list of one.
+    pub fn one<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        let mut record = R::Record::default();
+        record.fill_from(map)?;
+        let items = vec![R::apply(Element::Ok(&mut record))];
+        Ok(Ruled {
+            items,
+            too_many: false,
+        })
+    }
+}
+
+/// Reads one element and pushes what the rules make of it into the list. The record is
+/// filled where it stands, on this reader's stack, and read there.
+struct Apply<'s, 'de, R: Rules<'de>>(&'s mut Vec<R::Out>);
+
+impl<'de, R: Rules<'de>> de::DeserializeSeed<'de> for Apply<'_, 'de, R> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Rules<'de>> Visitor<'de> for Apply<'_, 'de, R> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<(), M::Error> {
+        let mut record = R::Record::default();
+        record.fill_from(map)?;
+        self.0.push(R::apply(Element::Ok(&mut record)));
+        Ok(())
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<(), S::Error> {
+        self.other(Value::deserialize(SeqAccessDeserializer::new(seq))?)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.other(Value::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.other(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.other(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.other(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.other(Value::from(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.other(Value::from(v))
+    }
+}
+
+impl<'de, R: Rules<'de>> Apply<'_, 'de, R> {
+    /// An element that is not an object goes through the rules as what it was.
+    fn other<E>(self, value: Value) -> Result<(), E> {
+        self.0.push(R::apply(Element::Other(value)));
+        Ok(())
     }
 }
 
@@ -340,7 +453,9 @@ pub fn fill<'de, T: Kind<'de>, M: MapAccess<'de>>(
         Some(entries) => {
             let Kept(field, raw) = map.next_value::<Kept<T>>()?;
             *slot = field;
-            entries.0.extend(raw.map(|raw| (key, raw)));
+            if let Some(raw) = raw {
+                entries.0.push((key, raw));
+            }
         }
     }
     Ok(())
@@ -368,7 +483,7 @@ macro_rules! record {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Debug, Default)]
+        #[derive(Default)]
         $vis struct $name<$a> {
             $($(#[$field_meta])* pub $field: $crate::reader::Field<$kind>,)*
             /// Keys this record does not know, or that came more than once.
@@ -379,28 +494,38 @@ macro_rules! record {
             )?
         }
 
-        impl<$a> $crate::reader::Compound<$a> for $name<$a> {
-            const WRONG_SHAPE: $crate::validate::Problem = $crate::validate::Problem::NotObject;
-
-            fn from_map<M: $crate::reader::MapAccess<$a>>(
+        impl<$a> $crate::reader::Record<$a> for $name<$a> {
+            fn fill_from<M: $crate::reader::MapAccess<$a>>(
+                &mut self,
                 mut map: M,
-            ) -> Result<Result<Self, M>, M::Error> {
-                let mut record = Self::default();
+            ) -> Result<(), M::Error> {
                 while let Some(key) = map.next_key::<$crate::reader::Key<$a>>()? {
                     #[allow(unused_mut)]
                     let mut entries: Option<&mut $crate::reader::Entries<$a>> = None;
-                    $(entries = Some(&mut record.$entries);)?
+                    $(entries = Some(&mut self.$entries);)?
                     match key.as_str() {
                         $($key => $crate::reader::fill(
-                            &mut record.$field,
-                            &mut record.strays,
+                            &mut self.$field,
+                            &mut self.strays,
                             key,
                             &mut map,
                             entries,
                         )?,)*
-                        _ => record.strays.unknown(key, &mut map, entries)?,
+                        _ => self.strays.unknown(key, &mut map, entries)?,
                     }
                 }
+                Ok(())
+            }
+        }
+
+        impl<$a> $crate::reader::Compound<$a> for $name<$a> {
+            const WRONG_SHAPE: $crate::validate::Problem = $crate::validate::Problem::NotObject;
+
+            fn from_map<M: $crate::reader::MapAccess<$a>>(
+                map: M,
+            ) -> Result<Result<Self, M>, M::Error> {
+                let mut record = Self::default();
+                $crate::reader::Record::fill_from(&mut record, map)?;
                 Ok(Ok(record))
             }
         }

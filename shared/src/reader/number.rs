@@ -13,6 +13,17 @@ pub fn whole_number(literal: &str, limit: u64) -> Result<i64, Problem> {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
+    // The usual case, plain digits that fit: read at once.
+    if (1..=9).contains(&rest.len()) && rest.iter().all(u8::is_ascii_digit) {
+        let value = rest.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0'));
+        return if value as u64 > limit {
+            Err(Problem::TooLarge)
+        } else if negative {
+            Ok(-value)
+        } else {
+            Ok(value)
+        };
+    }
     let (int, rest) = rest.split_at(digits(rest));
     let (fraction, rest) = match rest {
         [b'.', rest @ ..] => rest.split_at(digits(rest)),

@@ -4,6 +4,7 @@ use super::*;
 use crate::testing::request;
 
 crate::record! {
+    #[derive(Clone, PartialEq, Debug)]
     struct Inner<'a> {
         "limit" => limit: Quantity,
         "note" => note: Text<'a>,
@@ -11,6 +12,7 @@ crate::record! {
 }
 
 crate::record! {
+    #[derive(Clone, PartialEq, Debug)]
     struct Probe<'a> {
         "id" => id: Id<'a>,
         "n" => n: Quantity,
@@ -99,7 +101,7 @@ fn lists_keep_at_most_max_and_say_when_there_were_more() {
         list.items,
         [
             Field::Ok(Id::Text("a".into())),
-            Field::Ok(Id::Number("1")),
+            Field::Ok(Id::Number("1".into())),
             Field::Bad(Problem::NotString)
         ]
     );
