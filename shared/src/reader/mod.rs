@@ -6,7 +6,9 @@
 //! - A record (declared with [`record!`](crate::record)) reads one JSON object: each known
 //!   key into its field, each unknown or repeated key into its [`Strays`].
 //! - A [`List`] reads an array of up to `MAX` elements; an [`Element`] is a record (or list)
-//!   or whatever else stood in its place.
+//!   or whatever else stood in its place. A [`Ruled`] list (the bulk dialects) puts each
+//!   element through the dialect's [`Rules`] as soon as it is read, and keeps only what the
+//!   rules make of it.
 //!
 //! Only text that is not JSON fails the read. The dialect then applies its own cross-field
 //! rules once, to typed values, and words each problem its own way.
