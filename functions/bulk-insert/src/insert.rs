@@ -35,7 +35,7 @@ impl Endpoint for BulkInsert {
         let context = site_context::read(req.headers())?;
         let rows = rows::read(&req)?;
         let (items, slots) = service::split(rows::updates(rows, context.channel.as_deref()));
-        if let Some(refused) = slots.errors().next() {
+        if let Some((_, refused)) = slots.errors().next() {
             return Err(refused.clone());
         }
         let identifiers: Vec<Identifier> = items.iter().map(|i| i.identifier.clone()).collect();

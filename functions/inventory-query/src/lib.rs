@@ -42,7 +42,7 @@ impl Endpoint for InventoryQuery {
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
         let query = request::read(&req)?;
         let (identifiers, slots) = service::split(query.identifiers());
-        if let Some(e) = slots.errors().next() {
+        if let Some((_, e)) = slots.errors().next() {
             return Err(Rejection::invalid(e.to_string()));
         }
         let tenant = &cx.principal.tenant;

@@ -34,8 +34,9 @@ impl Endpoint for ProductInventory {
     type Dialect = ErrorField;
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
-        let body = request::read(&req)?;
-        let request = service::single(request::parse(&body))
+        let mut body = request::Body::default();
+        let object = request::read(&req, &mut body)?;
+        let request = service::single(request::parse(&body, object))
             .map_err(|e| Rejection::invalid(e.to_string()))?;
         let tenant = &cx.principal.tenant;
         let plan = service::plan(

@@ -4,7 +4,7 @@ use inventory_core::http::Rejection;
 use inventory_core::identifiers::{GtinForm, Identifier};
 use inventory_core::lambda_http::Request;
 use inventory_core::model::StockUpdate;
-use inventory_core::reader::{self, Element, Id, Quantity};
+use inventory_core::reader::{self, Id, Quantity};
 use inventory_core::record;
 use inventory_core::resolve::LocationRef;
 use inventory_core::service::UpdateItem;
@@ -51,17 +51,18 @@ impl UpdateRequest {
     }
 }
 
-/// The body, if it is JSON.
-pub fn read(req: &Request) -> Result<Element<Body<'_>>, Rejection> {
-    reader::body(req).map_err(|e| Rejection::invalid(e.to_string()))
+/// The body, read into `body`, if it is JSON; whether it was an object.
+pub fn read<'a>(req: &'a Request, body: &mut Body<'a>) -> Result<bool, Rejection> {
+    let other = reader::object(req, body).map_err(|e| Rejection::invalid(e.to_string()))?;
+    Ok(other.is_none())
 }
 
 /// The dialect's rules. Required fields are checked in the order the document lists them,
 /// so the first missing one is the one reported.
-pub fn parse(body: &Element<Body>) -> Result<UpdateRequest, FieldError> {
-    let Element::Ok(body) = body else {
+pub fn parse(body: &Body, object: bool) -> Result<UpdateRequest, FieldError> {
+    if !object {
         return Err(FieldError::new("Request body", Problem::NotObject));
-    };
+    }
     let identifier = match body.upc.as_ref().of("upc")? {
         Some(upc) => {
             // A upc request names the product fully; lookup fields beside it are refused

@@ -90,7 +90,7 @@ impl Endpoint for BulkCreateInventoryItems {
 
     async fn handle<B: Backend>(app: &App<B>, cx: &Ctx, req: Request) -> Result<Reply, Rejection> {
         let request = request::read(&req)?;
-        let (items, slots) = service::split(request.items());
+        let (items, slots) = service::split(request.items);
         let items = request::accept(items, &slots)?;
         let tenant = &cx.principal.tenant;
         let planned = service::plan_create(&app.store, tenant, items, cx.deadline).await?;

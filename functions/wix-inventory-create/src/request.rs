@@ -5,7 +5,7 @@ use inventory_core::http::Rejection;
 use inventory_core::lambda_http::Request as HttpRequest;
 use inventory_core::model::{PreorderInfo, StockUpdate};
 use inventory_core::reader::{
-    self, AnyObject, Element, Field, Flag, Integer, List, Quantity, StrId, Strays, Text,
+    self, AnyObject, Element, Field, Flag, Integer, Quantity, Ruled, Rules, StrId, Strays, Text,
 };
 use inventory_core::record;
 use inventory_core::resolve::LocationRef;
@@ -17,7 +17,7 @@ use crate::{DocumentedError, MAX_ITEMS};
 
 record! {
     struct Body<'a> {
-        "inventoryItems" => inventory_items: List<Element<Item<'a>>, MAX_ITEMS>,
+        "inventoryItems" => inventory_items: Ruled<'a, ItemRules, MAX_ITEMS>,
         "returnEntity" => return_entity: Flag,
     }
 }
@@ -44,14 +44,28 @@ record! {
     }
 }
 
+/// The rules of an item, applied as it is read; its violations' paths are the item's own
+/// (`variantId`), its index is added where they are reported.
+struct ItemRules;
+
+impl<'a> Rules<'a> for ItemRules {
+    type Record = Item<'a>;
+    type Out = Result<Accepted, Vec<Violation>>;
+
+    fn apply(element: Element<&mut Item<'a>>) -> Self::Out {
+        item(element)
+    }
+}
+
 /// A request whose body passed the request-level rules.
-pub struct Request<'a> {
-    elements: Vec<Element<Item<'a>>>,
+pub struct Request {
+    /// Each item to create, or its violations.
+    pub items: Vec<Result<Accepted, Vec<Violation>>>,
     pub return_entity: bool,
 }
 
 /// A field violation in Wix's words.
-type Violation = Value;
+pub type Violation = Value;
 
 fn violation(field: String, description: String, rule: &str) -> Violation {
     json!({ "field": field, "description": description, "violatedRule": rule })
@@ -86,7 +100,7 @@ fn invalid(violations: Vec<Violation>) -> Rejection {
 }
 
 /// Reads the body and applies the request-level rules.
-pub fn read(req: &HttpRequest) -> Result<Request<'_>, Rejection> {
+pub fn read(req: &HttpRequest) -> Result<Request, Rejection> {
     let body = match reader::body::<Element<Body>>(req) {
         Ok(Element::Ok(body)) => body,
         Ok(Element::Other(_)) => {
@@ -104,7 +118,7 @@ pub fn read(req: &HttpRequest) -> Result<Request<'_>, Rejection> {
         Field::Bad(_) => {
             let text = "inventoryItems must be an array".to_owned();
             violations.push(violation("inventoryItems".into(), text, "FORMAT"));
-            List {
+            Ruled {
                 items: Vec::new(),
                 too_many: false,
             }
@@ -112,7 +126,7 @@ pub fn read(req: &HttpRequest) -> Result<Request<'_>, Rejection> {
         Field::Absent | Field::Null => {
             let text = "Missing required field: inventoryItems".to_owned();
             violations.push(violation("inventoryItems".into(), text, "REQUIRED_FIELD"));
-            List {
+            Ruled {
                 items: Vec::new(),
                 too_many: false,
             }
@@ -131,7 +145,7 @@ pub fn read(req: &HttpRequest) -> Result<Request<'_>, Rejection> {
         return Err(invalid(violations));
     }
     Ok(Request {
-        elements: list.items,
+        items: list.items,
         return_entity: matches!(body.return_entity, Field::Ok(Flag(true))),
     })
 }
@@ -139,22 +153,15 @@ pub fn read(req: &HttpRequest) -> Result<Request<'_>, Rejection> {
 /// An item that passed its rules, and the documented error it commits, if any.
 pub type Accepted = (CreateItem, Option<DocumentedError>);
 
-impl Request<'_> {
-    /// Each item, or its violations.
-    pub fn items(&self) -> impl Iterator<Item = Result<Accepted, Vec<Violation>>> {
-        self.elements
-            .iter()
-            .enumerate()
-            .map(|(index, element)| item(element, &format!("inventoryItems[{index}].")))
-    }
-}
-
 /// The items to create; or every item's violations, or else the first documented error.
 pub fn accept(
     items: Vec<Accepted>,
     slots: &Slots<Vec<Violation>>,
 ) -> Result<Vec<CreateItem>, Rejection> {
-    let violations: Vec<Violation> = slots.errors().flatten().cloned().collect();
+    let violations: Vec<Violation> = slots
+        .errors()
+        .flat_map(|(index, found)| found.iter().map(move |v| at_index(index, v)))
+        .collect();
     if !violations.is_empty() {
         return Err(invalid(violations));
     }
@@ -168,13 +175,21 @@ pub fn accept(
     Ok(items.into_iter().map(|(item, _)| item).collect())
 }
 
-/// The violations of one item, each field path starting with its path (`inventoryItems[3].`).
-struct Violations<'p> {
-    at: &'p str,
+/// An item's violation, its path put under the item's (`inventoryItems[3].variantId`).
+fn at_index(index: usize, violation: &Violation) -> Violation {
+    let mut violation = violation.clone();
+    let field = violation["field"].as_str().unwrap_or_default();
+    violation["field"] = Value::String(format!("inventoryItems[{index}].{field}"));
+    violation
+}
+
+/// The violations of one item, each with the field's path within the item.
+#[derive(Default)]
+struct Violations {
     found: Vec<Violation>,
 }
 
-impl Violations<'_> {
+impl Violations {
     /// The field's value, or `None` with its violation noted.
     fn take<T>(&mut self, field: Result<Option<T>, FieldError>) -> Option<T> {
         field.unwrap_or_else(|e| {
@@ -184,7 +199,7 @@ impl Violations<'_> {
     }
 
     fn add(&mut self, e: &FieldError) {
-        self.found.push(violation_of(self.at, e));
+        self.found.push(violation_of("", e));
     }
 
     fn strays(&mut self, strays: &Strays, prefix: &str) {
@@ -192,23 +207,18 @@ impl Violations<'_> {
     }
 
     fn one_of(&mut self, field: &str, description: &str) {
-        let path = format!("{}{field}", self.at);
-        self.found
-            .push(violation(path, description.to_owned(), "ONE_OF"));
+        let (field, description) = (field.to_owned(), description.to_owned());
+        self.found.push(violation(field, description, "ONE_OF"));
     }
 
     fn names(&self, field: &str) -> bool {
-        let path = format!("{}{field}", self.at);
-        self.found.iter().any(|v| v["field"] == path)
+        self.found.iter().any(|v| v["field"] == field)
     }
 }
 
-/// The rules of one item; `at` is its path (`inventoryItems[3].`).
-fn item(element: &Element<Item>, at: &str) -> Result<Accepted, Vec<Violation>> {
-    let mut v = Violations {
-        at,
-        found: Vec::new(),
-    };
+/// The rules of one item.
+fn item(element: Element<&mut Item>) -> Result<Accepted, Vec<Violation>> {
+    let mut v = Violations::default();
     let Element::Ok(item) = element else {
         v.add(&FieldError::new("item", Problem::NotObject));
         return Err(v.found);

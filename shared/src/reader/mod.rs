@@ -153,6 +153,42 @@ impl<'de, T: Compound<'de>> Kind<'de> for T {
 
 struct ElementVisitor<T>(PhantomData<T>);
 
+/// A visitor's `visit_*` methods for values that are no object nor array: each goes to the
+/// visitor's own `other`, as the `Value` it was.
+macro_rules! other_values {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.other(Value::Null)
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.other(Value::Bool(v))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.other(Value::from(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.other(Value::from(v))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.other(Value::from(v))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            self.other(Value::from(v))
+        }
+    };
+}
+
+impl<T> ElementVisitor<T> {
+    fn other<E>(self, value: Value) -> Result<Element<T>, E> {
+        Ok(Element::Other(value))
+    }
+}
+
 impl<'de, T: Compound<'de>> Visitor<'de> for ElementVisitor<T> {
     type Value = Element<T>;
 
@@ -174,29 +210,7 @@ impl<'de, T: Compound<'de>> Visitor<'de> for ElementVisitor<T> {
         })
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::Null))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::Bool(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::from(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::from(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::from(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Element<T>, E> {
-        Ok(Element::Other(Value::from(v)))
-    }
+    other_values!();
 }
 
 /// A JSON object read field by field into a record ([`record!`](crate::record)) that already
@@ -290,29 +304,7 @@ impl<'de, R: Rules<'de>> Visitor<'de> for Apply<'_, 'de, R> {
         self.other(Value::deserialize(SeqAccessDeserializer::new(seq))?)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.other(Value::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.other(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.other(Value::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.other(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.other(Value::from(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.other(Value::from(v))
-    }
+    other_values!();
 }
 
 impl<'de, R: Rules<'de>> Apply<'_, 'de, R> {
@@ -555,14 +547,78 @@ impl std::error::Error for BodyError {}
 /// The request body read as `T`, borrowing from it. Fails only when the body is empty (or
 /// blank) or not JSON; a `T` built of [`Field`]s and [`Element`]s takes any JSON.
 pub fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, BodyError> {
+    body_with(req, PhantomData::<T>)
+}
+
+/// A body that should be one object, read into `record` where it stands; `Some` of what
+/// stood in the object's place, if anything else did.
+pub fn object<'a, R: Record<'a>>(
+    req: &'a Request,
+    record: &mut R,
+) -> Result<Option<Value>, BodyError> {
+    body_with(req, Fill(record))
+}
+
+fn body_with<'a, S: de::DeserializeSeed<'a>>(
+    req: &'a Request,
+    seed: S,
+) -> Result<S::Value, BodyError> {
     let blank = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_whitespace);
     match req.body() {
         // Text is UTF-8 already: read from `str`, its strings are not checked again.
-        Body::Text(text) if !blank(text.as_bytes()) => serde_json::from_str(text),
-        Body::Binary(bytes) if !blank(bytes) => serde_json::from_slice(bytes),
+        Body::Text(text) if !blank(text.as_bytes()) => {
+            read_all(serde_json::Deserializer::from_str(text), seed)
+        }
+        Body::Binary(bytes) if !blank(bytes) => {
+            read_all(serde_json::Deserializer::from_slice(bytes), seed)
+        }
         _ => return Err(BodyError::Empty),
     }
     .map_err(BodyError::Malformed)
+}
+
+/// One JSON value read with `seed`, and nothing after it.
+fn read_all<'a, R: serde_json::de::Read<'a>, S: de::DeserializeSeed<'a>>(
+    mut de: serde_json::Deserializer<R>,
+    seed: S,
+) -> serde_json::Result<S::Value> {
+    let value = seed.deserialize(&mut de)?;
+    de.end().map(|()| value)
+}
+
+/// Fills a record in place from an object, or says what stood there instead.
+struct Fill<'r, R>(&'r mut R);
+
+impl<'de, R: Record<'de>> de::DeserializeSeed<'de> for Fill<'_, R> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Value>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Record<'de>> Visitor<'de> for Fill<'_, R> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Option<Value>, M::Error> {
+        self.0.fill_from(map).map(|()| None)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Option<Value>, S::Error> {
+        self.other(Value::deserialize(SeqAccessDeserializer::new(seq))?)
+    }
+
+    other_values!();
+}
+
+impl<R> Fill<'_, R> {
+    fn other<E>(self, value: Value) -> Result<Option<Value>, E> {
+        Ok(Some(value))
+    }
 }
 
 #[cfg(test)]

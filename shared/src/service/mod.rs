@@ -121,9 +121,10 @@ pub fn single<T, E>(parsed: Result<T, E>) -> Result<T, E> {
 }
 
 impl<E> Slots<E> {
-    /// The errors of the invalid elements, in request order.
-    pub fn errors(&self) -> impl Iterator<Item = &E> {
-        self.slots.iter().filter_map(|slot| slot.as_ref().err())
+    /// The errors of the invalid elements with their request index, in request order.
+    pub fn errors(&self) -> impl Iterator<Item = (usize, &E)> {
+        let errors = self.slots.iter().enumerate();
+        errors.filter_map(|(i, slot)| Some((i, slot.as_ref().err()?)))
     }
 
     /// Puts the outcomes of the valid items back in request order, rendering each element
