@@ -7,6 +7,9 @@
 //! std's system allocator, we call the plain entry points whenever mimalloc's own guarantee
 //! already covers the layout, and the aligned ones otherwise.
 
+// A `GlobalAlloc` is unsafe by contract: the one place the workspace allows unsafe code.
+#![allow(unsafe_code)]
+
 use core::alloc::{GlobalAlloc, Layout};
 use core::ffi::c_void;
 

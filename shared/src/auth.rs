@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use lambda_http::http::HeaderMap;
 use lambda_http::http::header::{AUTHORIZATION, HeaderName};
+use lambda_http::http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -132,9 +132,19 @@ pub enum AuthError {
 /// Header names as constants: looking one up by `&str` parses and checks the name each time.
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 
+/// The one value of a header; a header sent twice is refused as malformed, since which key
+/// was meant cannot be told.
+fn single(headers: &HeaderMap, name: HeaderName) -> Result<Option<&HeaderValue>, AuthError> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (value, None) => Ok(value),
+        _ => Err(AuthError::Malformed),
+    }
+}
+
 /// Takes the key out of the request headers, as `scheme` says it travels.
 pub fn presented_key(headers: &HeaderMap, scheme: KeyScheme) -> Result<&str, AuthError> {
-    let authorization = headers.get(AUTHORIZATION);
+    let authorization = single(headers, AUTHORIZATION)?;
     let from_header = match authorization {
         None => None,
         Some(value) => {
@@ -148,8 +158,7 @@ pub fn presented_key(headers: &HeaderMap, scheme: KeyScheme) -> Result<&str, Aut
     };
     let key = match (from_header, scheme) {
         (Some(key), _) => key,
-        (None, KeyScheme::Bearer { x_api_key: true }) => headers
-            .get(X_API_KEY)
+        (None, KeyScheme::Bearer { x_api_key: true }) => single(headers, X_API_KEY)?
             .ok_or(AuthError::Missing)?
             .to_str()
             .map_err(|_| AuthError::Malformed)?
@@ -254,6 +263,24 @@ mod tests {
             presented_key(&HeaderMap::new(), BEARER),
             Err(AuthError::Missing)
         );
+    }
+
+    #[test]
+    fn a_key_header_sent_twice_is_refused() {
+        let mut h = HeaderMap::new();
+        h.append(
+            "authorization",
+            HeaderValue::from_static("Bearer first-key-1"),
+        );
+        h.append(
+            "authorization",
+            HeaderValue::from_static("Bearer second-key"),
+        );
+        assert_eq!(presented_key(&h, BEARER), Err(AuthError::Malformed));
+        let mut h = HeaderMap::new();
+        h.append("x-api-key", HeaderValue::from_static("first-key-1"));
+        h.append("x-api-key", HeaderValue::from_static("first-key-1"));
+        assert_eq!(presented_key(&h, BEARER_OR_X), Err(AuthError::Malformed));
     }
 
     #[test]

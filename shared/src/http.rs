@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -43,6 +43,8 @@ pub enum ErrorCode {
 pub enum Kind {
     Auth(AuthError),
     TooLarge,
+    /// A body encoded in a way the service does not decode (`Content-Encoding: gzip`).
+    UnsupportedEncoding,
     Invalid,
     /// A request with the same `Idempotency-Key` is still running.
     Conflict,
@@ -195,8 +197,20 @@ impl Reply {
         Reply::rendered(StatusCode::OK, body, capacity)
     }
 
-    /// A 200 whose body the handler wrote itself (with [`render::JsonWriter`]).
-    pub fn ok_written(body: Result<Vec<u8>, render::Error>) -> Result<Reply, Rejection> {
+    /// A 200 whose body the handler wrote itself, without a way to fail.
+    pub fn ok_bytes(body: Vec<u8>) -> Result<Reply, Rejection> {
+        Ok(Reply {
+            status: StatusCode::OK,
+            body,
+            replayed: false,
+        })
+    }
+
+    /// A 200 whose body the handler wrote itself (with [`render::JsonWriter`], or serde_json
+    /// where it echoes JSON text as sent).
+    pub fn ok_written<E: std::error::Error + 'static>(
+        body: Result<Vec<u8>, E>,
+    ) -> Result<Reply, Rejection> {
         Reply::from_rendered(StatusCode::OK, body)
     }
 
@@ -208,9 +222,9 @@ impl Reply {
         Reply::from_rendered(status, render::to_json(body, capacity))
     }
 
-    fn from_rendered(
+    fn from_rendered<E: std::error::Error + 'static>(
         status: StatusCode,
-        body: Result<Vec<u8>, render::Error>,
+        body: Result<Vec<u8>, E>,
     ) -> Result<Reply, Rejection> {
         let body = body.map_err(|e| Rejection::internal("render", &e))?;
         Ok(Reply {
@@ -308,6 +322,9 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
                 "Internal server error",
             ))
         });
+        if result.is_err() {
+            refused(&metrics);
+        }
         let response = render::<E::Dialect>(result, &request_id);
         let counts = metrics.counts();
         tracing::info!(
@@ -369,6 +386,13 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
             StatusCode::PAYLOAD_TOO_LARGE,
             Kind::TooLarge,
             format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    if let Some(encoding) = unsupported_encoding(req.headers()) {
+        return Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::UnsupportedEncoding,
+            format!("Content-Encoding {encoding} is not supported: send the body as is (identity)"),
         ));
     }
     let cx = Ctx {
@@ -495,6 +519,18 @@ fn running_until_ms(lambda_deadline_ms: u64) -> i64 {
     }
 }
 
+/// A request refused as a whole stored nothing of what it received: every received item not
+/// already counted (stored or failed) failed with it.
+fn refused(metrics: &RequestMetrics) {
+    let counts = metrics.counts();
+    let unaccounted = counts
+        .items_received
+        .saturating_sub(counts.items_stored + counts.items_failed);
+    metrics
+        .items_failed
+        .fetch_add(unaccounted, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The Lambda deadline (epoch milliseconds) as a store deadline, keeping a margin. An
 /// invocation never starts after its deadline on Lambda; a missing or past one (direct
 /// calls, local emulators) gets the default budget.
@@ -511,6 +547,18 @@ fn deadline_of(epoch_ms: u64, started: tokio::time::Instant) -> Deadline {
     Deadline::at(started + remaining.saturating_sub(DEADLINE_MARGIN))
 }
 
+/// The first coding of a `Content-Encoding` header other than `identity`: bodies are read
+/// as sent, never decompressed, so a compressed one would only be misread.
+fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+        .map(|coding| coding.trim_ascii())
+        .find(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case(b"identity"))
+        .map(|coding| String::from_utf8_lossy(coding).into_owned())
+}
+
 fn body_len(req: &Request) -> usize {
     match req.body() {
         Body::Empty => 0,
@@ -518,39 +566,6 @@ fn body_len(req: &Request) -> usize {
         Body::Binary(b) => b.len(),
         _ => 0,
     }
-}
-
-/// Why a body is not usable JSON.
-#[derive(Debug)]
-pub enum BodyError {
-    Empty,
-    Malformed(serde_json::Error),
-}
-
-impl std::fmt::Display for BodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BodyError::Empty => f.write_str("Request body is empty: a JSON body is required"),
-            BodyError::Malformed(e) => write!(f, "Request body is not valid JSON: {e}"),
-        }
-    }
-}
-
-/// The request body parsed as JSON, for dialects that word the failure themselves.
-pub fn parse_json(req: &Request) -> Result<Value, BodyError> {
-    let blank = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_whitespace);
-    match req.body() {
-        // A text body is UTF-8 already: parsed from `str`, its strings are not validated twice.
-        Body::Text(text) if !blank(text.as_bytes()) => serde_json::from_str(text),
-        Body::Binary(bytes) if !blank(bytes) => serde_json::from_slice(bytes),
-        _ => return Err(BodyError::Empty),
-    }
-    .map_err(BodyError::Malformed)
-}
-
-/// The request body as JSON. Malformed JSON is a 400 whose message says where it broke.
-pub fn json_body(req: &Request) -> Result<Value, Rejection> {
-    parse_json(req).map_err(|e| Rejection::invalid(e.to_string()))
 }
 
 /// The one mapping from a handler's result to an HTTP response.

@@ -15,13 +15,14 @@ pub mod jobs;
 pub mod key_cache;
 pub mod layout;
 pub mod model;
+pub mod reader;
 pub mod render;
 pub mod resolve;
+#[cfg(any(test, feature = "seed"))]
 pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;
-pub mod typed;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]

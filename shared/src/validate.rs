@@ -1,11 +1,10 @@
-//! Field rules shared by the dialects: reading typed fields out of a JSON object with clear
-//! messages, and the value rules (quantities, identifiers, dates) every dialect applies.
+//! The value rules every dialect applies (quantities, identifiers, free text, dates) and the
+//! field error a client reads when a value breaks one. The dialects' readers
+//! ([`crate::reader`]) apply them as they read; each dialect words the errors its own way.
 
 use std::fmt;
 
-use serde_json::{Map, Number, Value};
-
-use crate::identifiers::{MAX_IDENTIFIER_LEN, check_text};
+use crate::identifiers::{IdentifierError, MAX_IDENTIFIER_LEN, check_text};
 
 /// Largest quantity accepted (the 32-bit limit the vendor APIs use).
 pub const MAX_QUANTITY: i64 = i32::MAX as i64;
@@ -34,6 +33,8 @@ pub enum Problem {
     ControlCharacter,
     NotDate,
     Unknown,
+    /// The key came more than once in its object: which value was meant is anyone's guess.
+    Repeated,
     NotOneOf(&'static [&'static str]),
     /// Anything else, as a phrase completing "{field} ...".
     Invalid(&'static str),
@@ -61,6 +62,7 @@ impl fmt::Display for FieldError {
             }
             Problem::NotDate => write!(f, "{field} must be a date (YYYY-MM-DD)"),
             Problem::Unknown => write!(f, "Unknown field: {field}"),
+            Problem::Repeated => write!(f, "Repeated field: {field}"),
             Problem::Invalid(why) => write!(f, "{field} {why}"),
             Problem::NotOneOf(allowed) => {
                 write!(f, "{field} must be one of: {}", allowed.join(", "))
@@ -84,196 +86,25 @@ impl FieldError {
     }
 }
 
-/// Reads the fields of one JSON object, remembering which were read so the rest can be
-/// reported as unknown: a misspelt field must not be ignored while the item "succeeds".
-#[derive(Debug)]
-pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    /// Fields read so far; objects rarely have more than a handful.
-    read: smallvec::SmallVec<[&'a str; 8]>,
-    /// Prefix for nested field names in messages (`preorderInfo.limit`).
-    path: String,
-}
-
-impl<'a> Fields<'a> {
-    pub fn of(value: &'a Value, what: &str) -> Result<Fields<'a>, FieldError> {
-        match value {
-            Value::Object(map) => Ok(Fields {
-                map,
-                read: smallvec::SmallVec::new(),
-                path: String::new(),
-            }),
-            _ => Err(FieldError::new(what, Problem::NotObject)),
-        }
-    }
-
-    fn name(&self, field: &str) -> String {
-        format!("{}{field}", self.path)
-    }
-
-    /// The error for `field`; its full name is only spelt out when there is an error.
-    fn fail(&self, field: &str, problem: Problem) -> FieldError {
-        FieldError::new(self.name(field), problem)
-    }
-
-    /// The raw value; `null` counts as absent.
-    pub fn value(&mut self, field: &str) -> Option<&'a Value> {
-        let (key, value) = self.map.get_key_value(field)?;
-        self.read.push(key.as_str());
-        (!value.is_null()).then_some(value)
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.map.get(field).is_some_and(|v| !v.is_null())
-    }
-
-    /// A whole number within the 32-bit range, negative allowed.
-    pub fn integer(&mut self, field: &str) -> Result<Option<i64>, FieldError> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(v) => integer_value(v).map(Some).map_err(|p| self.fail(field, p)),
-        }
-    }
-
-    /// A whole number from 0 to [`MAX_QUANTITY`].
-    pub fn quantity(&mut self, field: &str) -> Result<Option<i64>, FieldError> {
-        match self.integer(field)? {
-            Some(q) if q < 0 => Err(self.fail(field, Problem::Negative)),
-            q => Ok(q),
-        }
-    }
-
-    pub fn boolean(&mut self, field: &str) -> Result<Option<bool>, FieldError> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.fail(field, Problem::NotBoolean)),
-        }
-    }
-
-    /// Free text up to [`MAX_TEXT_LEN`]; control characters other than line breaks refused.
-    pub fn text(&mut self, field: &str) -> Result<Option<&'a str>, FieldError> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => match text_problem(s) {
-                Ok(()) => Ok(Some(s.as_str())),
-                Err(p) => Err(self.fail(field, p)),
-            },
-            Some(_) => Err(self.fail(field, Problem::NotString)),
-        }
-    }
-
-    /// An identifier: a string, or a whole number written without quotes (`"locationId": 104`).
-    pub fn id(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        let raw = match self.value(field) {
-            None => return Ok(None),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-            Some(_) => return Err(self.fail(field, Problem::NotString)),
-        };
-        identifier_problem(&raw).map_err(|p| self.fail(field, p))?;
-        Ok(Some(raw))
-    }
-
-    /// A string identifier (numbers refused).
-    pub fn string_id(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                identifier_problem(s).map_err(|p| self.fail(field, p))?;
-                Ok(Some(s.clone()))
-            }
-            Some(_) => Err(self.fail(field, Problem::NotString)),
-        }
-    }
-
-    /// A calendar date, `YYYY-MM-DD` or a full RFC 3339 timestamp.
-    pub fn date(&mut self, field: &str) -> Result<Option<String>, FieldError> {
-        match self.text(field)? {
-            None => Ok(None),
-            Some(s) if is_date(s) => Ok(Some(s.to_owned())),
-            Some(_) => Err(self.fail(field, Problem::NotDate)),
-        }
-    }
-
-    /// A nested object, read with its own field tracking.
-    pub fn object(&mut self, field: &str) -> Result<Option<Fields<'a>>, FieldError> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Fields {
-                map,
-                read: smallvec::SmallVec::new(),
-                path: format!("{}.", self.name(field)),
-            })),
-            Some(_) => Err(self.fail(field, Problem::NotObject)),
-        }
-    }
-
-    /// Marks a field as known without reading it (accepted and ignored).
-    pub fn ignore(&mut self, field: &str) {
-        let _ = self.value(field);
-    }
-
-    /// Fails on the first field that was never read.
-    pub fn finish(self) -> Result<(), FieldError> {
-        match self.map.keys().find(|k| !self.read.contains(&k.as_str())) {
-            Some(unknown) => Err(self.fail(unknown, Problem::Unknown)),
-            None => Ok(()),
-        }
-    }
-}
-
-/// A JSON number that is a whole number in the 32-bit range (`12.0` is accepted as 12).
-pub fn integer(field: &str, value: &Value) -> Result<i64, FieldError> {
-    integer_value(value).map_err(|p| FieldError::new(field, p))
-}
-
-fn integer_value(value: &Value) -> Result<i64, Problem> {
-    match value {
-        Value::Number(n) => whole_number(n),
-        _ => Err(Problem::NotInteger),
-    }
-}
-
-/// The rules of [`integer`] for a number already read.
-pub(crate) fn whole_number(n: &Number) -> Result<i64, Problem> {
-    if let Some(i) = n.as_i64() {
-        return if i.unsigned_abs() > MAX_QUANTITY as u64 {
-            Err(Problem::TooLarge)
-        } else {
-            Ok(i)
-        };
-    }
-    if n.as_u64().is_some() {
-        return Err(Problem::TooLarge);
-    }
-    let f = n.as_f64().unwrap_or(f64::NAN);
-    if !f.is_finite() || f.fract() != 0.0 {
-        return Err(Problem::NotInteger);
-    }
-    if f.abs() > MAX_QUANTITY as f64 {
-        return Err(Problem::TooLarge);
-    }
-    Ok(f as i64)
-}
-
 /// The identifier text rules, as a field error.
 pub fn identifier(field: &str, raw: &str) -> Result<(), FieldError> {
     identifier_problem(raw).map_err(|p| FieldError::new(field, p))
 }
 
-pub(crate) fn identifier_problem(raw: &str) -> Result<(), Problem> {
+/// The identifier text rules: not blank, at most [`MAX_IDENTIFIER_LEN`] bytes, no control
+/// or invisible formatting characters. Identifiers are kept exactly as sent, never trimmed.
+pub fn identifier_problem(raw: &str) -> Result<(), Problem> {
     if raw.len() > MAX_IDENTIFIER_LEN {
         return Err(Problem::TooLong);
     }
     check_text("id", raw).map_err(|e| match e {
-        crate::identifiers::IdentifierError::ControlCharacter { .. } => Problem::ControlCharacter,
+        IdentifierError::ControlCharacter { .. } => Problem::ControlCharacter,
         _ => Problem::Empty,
     })
 }
 
 /// Free text rules: at most [`MAX_TEXT_LEN`] bytes, no control characters but line breaks.
-pub(crate) fn text_problem(s: &str) -> Result<(), Problem> {
+pub fn text_problem(s: &str) -> Result<(), Problem> {
     if s.len() > MAX_TEXT_LEN {
         return Err(Problem::TooLong);
     }
@@ -285,84 +116,82 @@ pub(crate) fn text_problem(s: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-fn is_date(s: &str) -> bool {
-    use time::format_description::well_known::Rfc3339;
-    let date = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, &date).is_ok() || time::OffsetDateTime::parse(s, &Rfc3339).is_ok()
+/// A calendar date written exactly `YYYY-MM-DD`, as the documents give dates.
+pub fn is_date(s: &str) -> bool {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && time::Date::parse(s, &format).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn quantities_must_be_whole_non_negative_and_32_bit() {
-        let v = json!({"a": 12, "b": 12.0, "c": 12.5, "d": -1, "e": 1e30, "f": "12",
-                       "g": 18446744073709551615u64, "h": 2147483647, "i": 2147483648i64, "j": null});
-        let mut f = Fields::of(&v, "item").unwrap();
-        assert_eq!(f.quantity("a"), Ok(Some(12)));
-        assert_eq!(f.quantity("b"), Ok(Some(12)));
-        assert_eq!(f.quantity("c").unwrap_err().problem, Problem::NotInteger);
+    fn identifiers_are_taken_as_sent_or_refused() {
+        assert_eq!(identifier_problem("é✓"), Ok(()));
+        assert_eq!(identifier_problem(" WH-A"), Ok(()), "never trimmed");
+        assert_eq!(identifier_problem(""), Err(Problem::Empty));
+        assert_eq!(identifier_problem("  "), Err(Problem::Empty));
+        assert_eq!(identifier_problem("x\u{7}"), Err(Problem::ControlCharacter));
+        assert_eq!(identifier_problem("\nWH-A"), Err(Problem::ControlCharacter));
         assert_eq!(
-            f.quantity("d").unwrap_err().to_string(),
-            "d must not be negative"
+            identifier_problem("a\u{202e}"),
+            Err(Problem::ControlCharacter)
         );
-        assert_eq!(f.quantity("e").unwrap_err().problem, Problem::TooLarge);
-        assert_eq!(f.quantity("f").unwrap_err().problem, Problem::NotInteger);
-        assert_eq!(f.quantity("g").unwrap_err().problem, Problem::TooLarge);
-        assert_eq!(f.quantity("h"), Ok(Some(2147483647)));
-        assert_eq!(f.quantity("i").unwrap_err().problem, Problem::TooLarge);
-        assert_eq!(f.quantity("j"), Ok(None));
-        assert_eq!(f.quantity("absent"), Ok(None));
-        assert!(f.finish().is_ok());
-    }
-
-    #[test]
-    fn unknown_fields_are_reported_with_their_path() {
-        let v = json!({"sku": "A", "quantity_in_stok": 3, "nested": {"limit": 1, "x": 2}});
-        let mut f = Fields::of(&v, "item").unwrap();
-        f.text("sku").unwrap();
-        let mut nested = f.object("nested").unwrap().unwrap();
-        nested.integer("limit").unwrap();
+        let long = "x".repeat(MAX_IDENTIFIER_LEN + 1);
+        assert_eq!(identifier_problem(&long), Err(Problem::TooLong));
         assert_eq!(
-            nested.finish().unwrap_err().to_string(),
-            "Unknown field: nested.x"
-        );
-        assert_eq!(
-            f.finish().unwrap_err().to_string(),
-            "Unknown field: quantity_in_stok"
+            identifier("store", "").unwrap_err().to_string(),
+            "store must not be empty"
         );
     }
 
     #[test]
-    fn ids_accept_numbers_and_refuse_junk() {
-        let v =
-            json!({"a": 104, "b": "104", "c": 1.5, "d": "", "e": "x\u{7}", "f": true, "g": "é✓"});
-        let mut f = Fields::of(&v, "row").unwrap();
-        assert_eq!(f.id("a"), Ok(Some("104".into())));
-        assert_eq!(f.id("b"), Ok(Some("104".into())));
-        assert_eq!(f.id("c").unwrap_err().problem, Problem::NotString);
-        assert_eq!(f.id("d").unwrap_err().problem, Problem::Empty);
-        assert_eq!(f.id("e").unwrap_err().problem, Problem::ControlCharacter);
-        assert_eq!(f.id("f").unwrap_err().problem, Problem::NotString);
-        assert_eq!(f.id("g"), Ok(Some("é✓".into())));
-        assert_eq!(f.string_id("a").unwrap_err().problem, Problem::NotString);
+    fn texts_keep_line_breaks_and_refuse_other_controls() {
+        assert_eq!(text_problem("two\nlines\tand\r"), Ok(()));
+        assert_eq!(text_problem("bell\u{7}"), Err(Problem::ControlCharacter));
+        let long = "x".repeat(MAX_TEXT_LEN + 1);
+        assert_eq!(text_problem(&long), Err(Problem::TooLong));
     }
 
     #[test]
-    fn dates_and_texts() {
-        let v = json!({"d1": "2020-05-05", "d2": "2020-05-05T10:00:00Z", "d3": "05/05/2020",
-                       "t": "x".repeat(MAX_TEXT_LEN + 1), "b": "yes"});
-        let mut f = Fields::of(&v, "row").unwrap();
-        assert_eq!(f.date("d1"), Ok(Some("2020-05-05".into())));
-        assert!(f.date("d2").unwrap().is_some());
-        assert_eq!(f.date("d3").unwrap_err().problem, Problem::NotDate);
-        assert_eq!(f.text("t").unwrap_err().problem, Problem::TooLong);
-        assert_eq!(f.boolean("b").unwrap_err().problem, Problem::NotBoolean);
+    fn dates_are_exactly_year_month_day() {
+        assert!(is_date("2020-05-05"));
+        assert!(is_date("2024-02-29"));
+        for not in [
+            "2020-02-30",
+            "2021-02-29",
+            "2020-5-5",
+            "05/05/2020",
+            "2020-01-01T23:59:59+14:00",
+            "2020-05-05 ",
+            "+020-05-05",
+            "20200-05-05",
+            "",
+        ] {
+            assert!(!is_date(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn problems_read_as_messages() {
+        let e = |p| FieldError::new("inStock", p).to_string();
+        assert_eq!(e(Problem::Repeated), "Repeated field: inStock");
+        assert_eq!(e(Problem::Unknown), "Unknown field: inStock");
+        assert_eq!(e(Problem::NotInteger), "inStock must be a whole number");
+        assert_eq!(e(Problem::TooLarge), "inStock must be at most 2147483647");
         assert_eq!(
-            Fields::of(&json!([1]), "row").unwrap_err().to_string(),
-            "row must be a JSON object"
+            FieldError::new("type", Problem::NotOneOf(&["Stock", "Transit"])).to_string(),
+            "type must be one of: Stock, Transit"
         );
     }
 }

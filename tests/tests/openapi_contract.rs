@@ -642,6 +642,9 @@ async fn bulk_insert() {
     p.send(PATH, &[JSON, ("authorization", &ro)], FABRIC_ROWS, 403)
         .await;
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
+    // A compressed body is refused, never misread; the headers make it one.
+    p.send(PATH, &[JSON, auth, ("content-encoding", "gzip")], "[]", 415)
+        .await;
     let foreign = SITE_CONTEXT.replace("5f493c9f30ec2a0007a94fc8", "acme-account-0001");
     p.send(
         PATH,
@@ -686,6 +689,13 @@ async fn bulk_insert_job() {
     p.send(&path, &[("authorization", &wo)], "", 403).await;
     p.send(&path, &[("authorization", &ro)], &too_large(), 413)
         .await;
+    p.send(
+        &path,
+        &[("authorization", &ro), ("content-encoding", "gzip")],
+        "",
+        415,
+    )
+    .await;
     p.finish(&[500, 503]);
 }
 
@@ -758,6 +768,33 @@ async fn batch_stock() {
     p.send(&at, &[JSON, ("authorization", &ro)], by_variant, 403)
         .await;
     p.send(&at, &[JSON, auth], &too_large(), 413).await;
+    p.send(
+        &at,
+        &[JSON, auth, ("content-encoding", "gzip")],
+        by_variant,
+        415,
+    )
+    .await;
+    // Strict input: a repeated query parameter, unknown and repeated properties.
+    let twice = format!("{at}&warehouse_id={WAREHOUSE}");
+    let reply = p.send(&twice, &[JSON, auth], by_variant, 400).await;
+    assert_eq!(reply.body["code"], 12002);
+    for (body, code) in [
+        (
+            r#"{"batchStock": {"item": [{"code": "ACC001018__A", "inStock": 1}]}, "warehouse_id": "x"}"#,
+            12001,
+        ),
+        (
+            r#"{"batchStock": {"item": [], "item": [{"code": "ACC001018__A", "inStock": 1}]}}"#,
+            12004,
+        ),
+    ] {
+        let reply = p.send(&at, &[JSON, auth], body, 400).await;
+        assert_eq!(reply.body["code"], code, "{body}");
+    }
+    // Not trimmed: a warehouse id with a leading space is another (unknown) warehouse.
+    let spaced = format!("{PATH}?warehouse_id=%20{WAREHOUSE}");
+    p.send(&spaced, &[JSON, auth], by_variant, 404).await;
     p.finish(&[500, 503]);
 }
 
@@ -866,6 +903,8 @@ async fn wix_bulk_create() {
     )
     .await;
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
+    p.send(PATH, &[JSON, auth, ("content-encoding", "gzip")], "{}", 415)
+        .await;
     p.finish(&[500, 503]);
 }
 
@@ -958,6 +997,13 @@ async fn crux_bulk_inventory() {
     p.send(PATH, &[content, ("authorization", &ro)], DOCUMENTED, 403)
         .await;
     p.send(PATH, &[content, auth], &too_large(), 413).await;
+    p.send(
+        PATH,
+        &[content, auth, ("content-encoding", "gzip")],
+        "[]",
+        415,
+    )
+    .await;
     p.finish(&[500, 503]);
 }
 
@@ -1037,6 +1083,8 @@ async fn product_inventory() {
     p.send(PATH, &[JSON, ("authorization", &ro)], "{}", 403)
         .await;
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
+    p.send(PATH, &[JSON, auth, ("content-encoding", "gzip")], "{}", 415)
+        .await;
 
     // Seeding refuses a second variant under an existing sku, size and width; a catalog
     // written by other means can still hold one, and the endpoint must then say so (409).
@@ -1191,5 +1239,12 @@ async fn inventory_query() {
     )
     .await;
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
+    p.send(PATH, &[JSON, auth, ("content-encoding", "gzip")], "{}", 415)
+        .await;
+    let locations = json!({"items": [{"upc": "849632048260"}], "locationIds": vec!["3"; 101]});
+    let reply = p
+        .send(PATH, &[JSON, auth], &locations.to_string(), 400)
+        .await;
+    assert_eq!(reply.body["error"], "locationIds must hold at most 100 ids");
     p.finish(&[500, 503]);
 }

@@ -289,88 +289,141 @@ async fn the_key_may_travel_in_x_api_key() {
     );
 }
 
-mod quick_path {
-    use super::super::{LocationRef, UpdateItem, collection, parse, quick};
-    use inventory_core::testing::{field_value, request, up_to_three};
-    use proptest::prelude::*;
-    use serde_json::{Map, Value, json};
-
-    fn element() -> impl Strategy<Value = Value> {
-        let ids = ["variant_id", "barcode", "code"];
-        let quantities = ["inStock", "demand", "supply"];
-        let id = field_value(
-            prop_oneof![
-                "[A-Z0-9_]{1,5}".prop_map(Value::from),
-                (0i64..99).prop_map(Value::from)
-            ]
-            .boxed(),
-        );
-        let quantity = field_value((0i64..40).prop_map(Value::from).boxed());
-        let fields = (
-            up_to_three(
-                (0..ids.len(), id),
-                prop_oneof![1 => Just(0), 6 => Just(1), 2 => Just(2)],
-            ),
-            up_to_three(
-                (0..quantities.len(), quantity),
-                prop_oneof![1 => Just(0), 6 => 1..4usize],
-            ),
-            proptest::option::weighted(0.1, Just("colour")),
-        );
-        prop_oneof![
-            12 => fields.prop_map(move |(i, q, extra)| {
-                let mut object = Map::new();
-                object.extend(i.into_iter().map(|(k, v)| (ids[k].to_owned(), v)));
-                object.extend(q.into_iter().map(|(k, v)| (quantities[k].to_owned(), v)));
-                object.extend(extra.map(|k| (k.to_owned(), json!("red"))));
-                Value::Object(object)
-            }),
-            1 => Just(json!(7)),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
-        /// The quick path takes exactly the requests whose every item the general path
-        /// accepts (an array of them, without repeated keys), and reads them the same.
-        #[test]
-        fn quick_and_general_paths_agree(elements in proptest::collection::vec(element(), 0..4)) {
-            let body = json!({"batchStock": {"item": elements}, "other": 1});
-            let req = request("POST", "/api/batchStock", &[], &body.to_string());
-            let location = LocationRef::Id("W".into());
-            let general: Option<Vec<UpdateItem>> = collection(&body["batchStock"])
-                .ok()
-                .and_then(|items| items.iter().map(|i| parse(i, &location).ok()).collect());
-            let quick: Option<Vec<UpdateItem>> = quick::items(&req).map(|items| {
-                items
-                    .into_iter()
-                    .map(|(identifier, update)| UpdateItem { identifier, location: location.clone(), update })
-                    .collect()
-            });
-            prop_assert_eq!(quick, general);
-        }
-    }
-
-    #[test]
-    fn repeated_keys_and_single_objects_go_the_general_way() {
-        for body in [
-            r#"{"batchStock": {"item": [{"code": "A", "inStock": 1, "inStock": 2}]}}"#,
-            r#"{"batchStock": {"item": {"code": "A", "inStock": 1}}}"#,
-            r#"{"batchStock": {"item": [{"code": "A", "inStock": 1}]}, "batchStock": {}}"#,
-        ] {
-            assert!(
-                quick::items(&request("POST", "/", &[], body)).is_none(),
-                "{body}"
-            );
-        }
-        let escaped = r#"{"batchStock": {"item": [{"code": "A\u0042", "inStock": 1.0}]}}"#;
-        let (identifier, update) = quick::items(&request("POST", "/", &[], escaped))
-            .unwrap()
-            .remove(0);
+#[tokio::test]
+async fn repeated_and_unknown_keys_are_refused_where_they_stand() {
+    let app = demo_app();
+    let cases = [
+        // The probe of issue 20: the second collection silently won.
+        (
+            r#"{"batchStock":{"item":[{"variant_id":"0A5EEDAF16F8D54486AB2AD7474B3994","inStock":1}],"item":[{"variant_id":"1571945CAB99744086F9FDFC9D9332D5","inStock":1}]}}"#,
+            400,
+            json!({"allPassed": false, "code": 12004, "error": "Repeated property, 'batchStock.item'"}),
+        ),
+        (
+            r#"{"batchStock":{"item":[{"code":"ACC001018__A","inStock":1}],"items":[]}}"#,
+            400,
+            json!({"allPassed": false, "code": 12004, "error": "Unknown property, 'batchStock.items'"}),
+        ),
+        (
+            r#"{"batchStock":{"item":[{"code":"ACC001018__A","inStock":1}]},"warehouse_id":"104"}"#,
+            400,
+            json!({"allPassed": false, "code": 12001, "error": "Unknown property, 'warehouse_id'"}),
+        ),
+        (
+            r#"{"batchStock":{"item":[{"code":"ACC001018__A","inStock":1}]},"batchStock":{}}"#,
+            400,
+            json!({"allPassed": false, "code": 12001, "error": "Repeated property, 'batchStock'"}),
+        ),
+    ];
+    for (body, status, reply) in cases {
         assert_eq!(
-            identifier,
-            inventory_core::identifiers::Identifier::Code("AB".into())
+            post(&app, &query(), body).await,
+            (StatusCode::from_u16(status).unwrap(), reply),
+            "{body}"
         );
-        assert_eq!(update.on_hand, Some(1));
     }
+    // Within an item, a repeated key fails that item alone.
+    let body = r#"{"batchStock":{"item":[{"code":"ACC001018__A","inStock":1,"inStock":2},{"variant_id":"0A5EEDAF16F8D54486AB2AD7474B3994","inStock":3}]}}"#;
+    let (status, reply) = post(&app, &query(), body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        reply["results"],
+        json!([{"code": 12051, "inStock": 1, "success": false,
+                "message": "Failed to save item: Repeated field: inStock"}])
+    );
+    assert_eq!(app.store.item_count(), 1);
+}
+
+#[tokio::test]
+async fn the_warehouse_is_exactly_as_sent_and_given_once() {
+    let app = demo_app();
+    let one = r#"{"batchStock": {"item": [{"code": "ACC001018__A", "inStock": 1}]}}"#;
+    for (q, status, code, text) in [
+        (
+            format!("?warehouse_id={WAREHOUSE}&warehouse_id=104"),
+            400,
+            12002,
+            "Repeated query parameter warehouse_id: give it once".to_owned(),
+        ),
+        (
+            format!("?warehouse_id=%20{WAREHOUSE}"),
+            404,
+            12003,
+            format!("Warehouse not found:  {WAREHOUSE}"),
+        ),
+        (
+            format!("?warehouse_id=%0A{WAREHOUSE}"),
+            404,
+            12003,
+            format!("Warehouse not found: \n{WAREHOUSE}"),
+        ),
+        (
+            format!("?warehouse_id=%E3%80%80{WAREHOUSE}"),
+            404,
+            12003,
+            format!("Warehouse not found: \u{3000}{WAREHOUSE}"),
+        ),
+    ] {
+        let (got, reply) = post(&app, &q, one).await;
+        assert_eq!(
+            (got.as_u16(), reply),
+            (
+                status,
+                json!({"allPassed": false, "code": code, "error": text})
+            ),
+            "{q}"
+        );
+    }
+    assert_eq!(app.store.item_count(), 0);
+}
+
+#[tokio::test]
+async fn quantities_must_be_whole_numbers_as_written() {
+    let app = demo_app();
+    let body = r#"{"batchStock": {"item": [
+        {"code": "ACC001018__A", "inStock": 0.99999999999999999999},
+        {"code": "ACC001018__A", "demand": -1e-400},
+        {"code": "ACC001018__A", "supply": 2147483647.0000000001},
+        {"code": "ACC001018__A", "supply": 1e30},
+        {"code": "ACC001018__A", "inStock": 5.0, "demand": 1e3}
+    ]}}"#;
+    let (status, reply) = post(&app, &query(), body).await;
+    assert_eq!(status, StatusCode::OK);
+    let messages: Vec<&str> = reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "Failed to save item: inStock must be a whole number",
+            "Failed to save item: demand must be a whole number",
+            "Failed to save item: supply must be a whole number",
+            "Failed to save item: supply must be at most 2147483647",
+        ]
+    );
+    assert_eq!(app.store.item_count(), 1, "5.0 and 1e3 are whole numbers");
+}
+
+#[tokio::test]
+async fn a_failed_item_is_echoed_as_sent() {
+    let app = demo_app();
+    let body = r#"{"batchStock": {"item": [{"barcode": "NOT A VALID BARCODE", "inStock": 12.0, "demand": 0, "supply": 0}]}}"#;
+    let auth = format!("Bearer {DEMO_KEY}");
+    let req = request(
+        "POST",
+        &format!("/api/batchStock{}", query()),
+        &[("authorization", auth.as_str())],
+        body,
+    );
+    let response = inventory_core::http::serve::<BatchStock, _>(&app, req).await;
+    let inventory_core::lambda_http::Body::Text(text) = response.body() else {
+        panic!("a text body")
+    };
+    assert_eq!(
+        text,
+        r#"{"allPassed":false,"code":12006,"error":"Some items failed to update please check results.","results":[{"barcode":"NOT A VALID BARCODE","inStock":12.0,"demand":0,"supply":0,"success":false,"message":"Variant not found","code":12052}]}"#
+    );
 }

@@ -2,9 +2,13 @@
 
 use inventory_core::auth::Scope;
 use inventory_core::http::{App, Ctx, Endpoint, Rejection, Reply};
+use inventory_core::identifiers::Identifier;
 use inventory_core::jobs::{Job, new_job_id};
 use inventory_core::lambda_http::{Request, RequestExt};
+use inventory_core::layout::now_micros;
 use inventory_core::model::{Micros, rfc3339};
+use inventory_core::resolve::ResolveError;
+use inventory_core::service::{ItemFailure, Stored, Target};
 use inventory_core::store::Backend;
 use inventory_core::validate;
 use serde_json::json;
@@ -21,6 +25,68 @@ pub struct JobReport {
     pub items_saved: usize,
     /// `Row N: ...` for every row that was not saved.
     pub row_errors: Vec<String>,
+}
+
+impl JobReport {
+    /// What the rows of a request (their `identifiers`) came to: `found` distinct records,
+    /// and the commit's `outcomes`.
+    pub fn new(
+        started: Micros,
+        identifiers: &[Identifier],
+        found: usize,
+        outcomes: &[Result<Stored, ItemFailure>],
+    ) -> Self {
+        let saved = outcomes.iter().filter_map(|o| o.as_ref().ok());
+        let row_errors = outcomes
+            .iter()
+            .zip(identifiers)
+            .enumerate()
+            .filter_map(|(i, (outcome, identifier))| {
+                let failure = outcome.as_ref().err()?;
+                Some(format!("Row {}: {}", i + 1, row_error(identifier, failure)))
+            })
+            .collect();
+        JobReport {
+            started,
+            finished: now_micros(),
+            rows: outcomes.len(),
+            items_found: found,
+            items_saved: distinct(
+                saved.map(|s| (s.variant.variant_id.as_str(), s.location_id.as_str())),
+            ),
+            row_errors,
+        }
+    }
+
+    /// How many distinct records (variant, location) `targets` name: the job's items.
+    pub fn records<'a>(targets: impl Iterator<Item = &'a Target>) -> usize {
+        distinct(targets.map(|t| (t.variant.variant_id.as_str(), t.location_id.as_str())))
+    }
+}
+
+fn distinct<'a>(records: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(
+        records.size_hint().1.unwrap_or_default(),
+        Default::default(),
+    );
+    seen.extend(records);
+    seen.len()
+}
+
+fn row_error(identifier: &Identifier, failure: &ItemFailure) -> String {
+    let named = match identifier {
+        Identifier::ItemId(v) => format!("\"Item Id\" {v}"),
+        other => format!("\"SKU\" {}", other.value()),
+    };
+    match failure {
+        ItemFailure::Resolve(ResolveError::NotFound | ResolveError::Invalid(_)) => {
+            format!("Cannot find {named}.")
+        }
+        ItemFailure::Resolve(ResolveError::Ambiguous(ids)) => {
+            format!("{named} matches several items ({}).", ids.join(", "))
+        }
+        _ => "Failed to save the item, please retry.".to_owned(),
+    }
 }
 
 /// The job record, field for field as the document shows it.

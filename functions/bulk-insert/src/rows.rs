@@ -1,23 +1,100 @@
-//! One row of the bulk insert body, to the canonical update.
+//! The body: an array of Stock and Transit rows, read once into typed rows, and the
+//! dialect's rules for each.
 
+use inventory_core::http::Rejection;
 use inventory_core::identifiers::Identifier;
+use inventory_core::lambda_http::Request;
 use inventory_core::model::{StockUpdate, TransitEntry};
+use inventory_core::reader::{self, BodyError, Date, Element, Id, Quantity, Ruled, Rules, Text};
+use inventory_core::record;
 use inventory_core::resolve::LocationRef;
 use inventory_core::service::UpdateItem;
-use inventory_core::validate::{FieldError, Fields, Problem};
-use serde_json::Value;
+use inventory_core::validate::{FieldError, Problem};
+
+use crate::insert::failed;
+
+/// Most rows accepted in one call.
+pub const MAX_ROWS: usize = 10_000;
 
 /// Rows are Stock (on-hand quantity) or Transit (an inbound shipment, by reference).
 const TYPES: &[&str] = &["Stock", "Transit"];
 
-/// Reads a row; `default_channel` comes from `x-site-context`.
-pub fn parse(row: &Value, default_channel: Option<&str>) -> Result<UpdateItem, FieldError> {
-    let mut f = Fields::of(row, "row")?;
-    let sku = f.id("sku")?;
-    let item_id = f.id("itemId")?;
+record! {
+    /// One row.
+    pub struct Row<'a> {
+        "sku" => sku: Id<'a>,
+        "itemId" => item_id: Id<'a>,
+        "totalQuantity" => total_quantity: Quantity,
+        "locationId" => location_id: Id<'a>,
+        "type" => kind: Text<'a>,
+        "channelId" => channel_id: Id<'a>,
+        "transitOrderDate" => order_date: Date<'a>,
+        "transitStockDate" => stock_date: Date<'a>,
+        "transitRef" => reference: Text<'a>,
+    }
+}
+
+/// The rules of a row, applied as it is read.
+pub struct RowRules;
+
+/// A row once read: its update, or what is wrong with it.
+pub type RowOutcome = Result<UpdateItem, FieldError>;
+
+impl<'a> Rules<'a> for RowRules {
+    type Record = Row<'a>;
+    type Out = RowOutcome;
+
+    fn apply(row: Element<&mut Row<'a>>) -> Self::Out {
+        match row {
+            Element::Ok(row) => update(row),
+            Element::Other(_) => Err(FieldError::new("row", Problem::NotObject)),
+        }
+    }
+}
+
+/// The rows: a JSON array of 1 to [`MAX_ROWS`], each read into its update or its error.
+pub fn read(req: &Request) -> Result<Vec<RowOutcome>, Rejection> {
+    let list = match reader::body::<Element<Ruled<RowRules, MAX_ROWS>>>(req) {
+        Ok(Element::Ok(list)) => list,
+        Ok(Element::Other(_)) => {
+            return Err(failed("the request body must be a JSON array of rows"));
+        }
+        Err(BodyError::Empty) => return Err(failed("no rows found")),
+        Err(BodyError::Malformed(e)) => {
+            return Err(failed(format!("request body is not valid JSON ({e})")));
+        }
+    };
+    if list.too_many {
+        return Err(failed(format!("more than {MAX_ROWS} rows")));
+    }
+    if list.items.is_empty() {
+        return Err(failed("no rows found"));
+    }
+    Ok(list.items)
+}
+
+/// Every row as an update, or the request's failure naming the row; `default_channel` (from
+/// `x-site-context`) goes to rows that name none.
+pub fn updates<'r>(
+    rows: Vec<RowOutcome>,
+    default_channel: Option<&'r str>,
+) -> impl Iterator<Item = Result<UpdateItem, Rejection>> + 'r {
+    rows.into_iter().enumerate().map(move |(i, row)| {
+        let mut item = row.map_err(|e| failed(format!("Row {}: {e}", i + 1)))?;
+        if let (None, Some(channel)) = (&item.update.channel, default_channel) {
+            item.update.channel = Some(channel.to_owned());
+        }
+        Ok(item)
+    })
+}
+
+/// The dialect's rules for one row.
+fn update(row: &Row) -> Result<UpdateItem, FieldError> {
+    let sku = row.sku.as_ref().of("sku")?;
+    let item_id = row.item_id.as_ref().of("itemId")?;
     let identifier = match (sku, item_id) {
-        (Some(sku), None) => Identifier::Sku(sku),
-        (None, Some(item)) => Identifier::ItemId(item),
+        (Some(sku), None) => Identifier::Sku(sku.owned()),
+        (None, Some(item)) => Identifier::ItemId(item.owned()),
         (None, None) => return Err(FieldError::missing("sku or itemId")),
         (Some(_), Some(_)) => {
             return Err(FieldError::new(
@@ -26,21 +103,17 @@ pub fn parse(row: &Value, default_channel: Option<&str>) -> Result<UpdateItem, F
             ));
         }
     };
-    let quantity = f
-        .quantity("totalQuantity")?
-        .ok_or_else(|| FieldError::missing("totalQuantity"))?;
-    let location = f
-        .id("locationId")?
-        .ok_or_else(|| FieldError::missing("locationId"))?;
-    let kind = f.text("type")?.unwrap_or("Stock");
-    let channel = f.id("channelId")?.or(default_channel.map(str::to_owned));
-    let order_date = f.date("transitOrderDate")?;
-    let stock_date = f.date("transitStockDate")?;
-    let reference = f.text("transitRef")?;
-    f.finish()?;
+    let quantity = row.total_quantity.as_ref().required("totalQuantity")?.0;
+    let location = row.location_id.as_ref().required("locationId")?.owned();
+    let kind = row.kind.as_ref().of("type")?.map_or("Stock", |t| &t.0);
+    let channel = row.channel_id.as_ref().of("channelId")?;
+    let order_date = row.order_date.as_ref().of("transitOrderDate")?;
+    let stock_date = row.stock_date.as_ref().of("transitStockDate")?;
+    let reference = row.reference.as_ref().of("transitRef")?;
+    row.strays.first("")?;
 
     let mut update = StockUpdate {
-        channel,
+        channel: channel.map(Id::owned),
         ..Default::default()
     };
     match kind {
@@ -61,15 +134,16 @@ pub fn parse(row: &Value, default_channel: Option<&str>) -> Result<UpdateItem, F
             update.on_hand = Some(quantity);
         }
         "Transit" => {
+            // A reference of blanks names nothing (it is not trimmed into one).
             let reference = reference
-                .filter(|r| !r.trim().is_empty())
+                .filter(|r| !r.0.trim().is_empty())
                 .ok_or_else(|| FieldError::missing("transitRef"))?;
             update.transit.insert(
-                reference.to_owned(),
+                reference.0.to_string(),
                 TransitEntry {
                     quantity,
-                    order_date,
-                    stock_date,
+                    order_date: order_date.map(|d| d.0.to_string()),
+                    stock_date: stock_date.map(|d| d.0.to_string()),
                 },
             );
         }
@@ -80,82 +154,4 @@ pub fn parse(row: &Value, default_channel: Option<&str>) -> Result<UpdateItem, F
         location: LocationRef::Id(location),
         update,
     })
-}
-
-/// The quick way in: Stock rows of a well-formed request read into typed items, each already
-/// held to [`parse`]'s rules; `None` (a Transit row among them, say) sends the request the
-/// general way.
-pub mod quick {
-    use std::borrow::Cow;
-
-    use inventory_core::identifiers::Identifier;
-    use inventory_core::lambda_http::Request;
-    use inventory_core::model::StockUpdate;
-    use inventory_core::resolve::LocationRef;
-    use inventory_core::service::UpdateItem;
-    use inventory_core::typed::{self, Array, Element, Id};
-    use serde::Deserialize;
-    use serde_json::Number;
-
-    use crate::insert::MAX_ROWS;
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Row<'a> {
-        #[serde(borrow)]
-        sku: Option<Id<'a>>,
-        #[serde(borrow)]
-        item_id: Option<Id<'a>>,
-        total_quantity: Option<Number>,
-        #[serde(borrow)]
-        location_id: Option<Id<'a>>,
-        #[serde(rename = "type")]
-        kind: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        channel_id: Option<Id<'a>>,
-    }
-
-    /// The rows; `default_channel` comes from `x-site-context`.
-    pub fn items(req: &Request, default_channel: Option<&str>) -> Option<Vec<UpdateItem>> {
-        let rows: Array<Row, MAX_ROWS> = typed::body(req)?;
-        let mut items = rows.0;
-        if let Some(channel) = default_channel {
-            for item in &mut items {
-                item.update
-                    .channel
-                    .get_or_insert_with(|| channel.to_owned());
-            }
-        }
-        Some(items)
-    }
-
-    impl Element for Row<'_> {
-        type Out = UpdateItem;
-
-        fn accept(self) -> Option<UpdateItem> {
-            let identifier = match (self.sku, self.item_id) {
-                (Some(sku), None) => Identifier::Sku(sku.checked()?),
-                (None, Some(item)) => Identifier::ItemId(item.checked()?),
-                _ => return None,
-            };
-            let quantity = typed::quantity(&self.total_quantity?)?;
-            let location = self.location_id?.checked()?;
-            if !matches!(self.kind.as_deref(), None | Some("Stock")) {
-                return None;
-            }
-            let channel = match self.channel_id {
-                Some(id) => Some(id.checked()?),
-                None => None,
-            };
-            Some(UpdateItem {
-                identifier,
-                location: LocationRef::Id(location),
-                update: StockUpdate {
-                    on_hand: Some(quantity),
-                    channel,
-                    ..Default::default()
-                },
-            })
-        }
-    }
 }

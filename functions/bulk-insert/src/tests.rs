@@ -274,6 +274,23 @@ async fn malformed_rows_fail_the_request_with_their_row_number() {
             r#"[{"sku": "123456", "totalQuantity": 5, "locationId": 104, "qty": 1}]"#,
             "Inventory insert failed: Row 1: Unknown field: qty.",
         ),
+        // Strict input: repeated keys, dates with a time, fractions as written, untrimmed ids.
+        (
+            r#"[{"sku": "123456", "sku": "999", "totalQuantity": 1, "locationId": 104}]"#,
+            "Inventory insert failed: Row 1: Repeated field: sku.",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 5, "locationId": 104, "type": "Transit", "transitRef": "W", "transitOrderDate": "2020-01-01T23:59:59+14:00"}]"#,
+            "Inventory insert failed: Row 1: transitOrderDate must be a date (YYYY-MM-DD).",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 0.99999999999999999999, "locationId": 104}]"#,
+            "Inventory insert failed: Row 1: totalQuantity must be a whole number.",
+        ),
+        (
+            r#"[{"sku": "123456", "totalQuantity": 1, "locationId": 104}, {"itemId": "1000000213", "totalQuantity": 1, "locationId": " 104"}]"#,
+            "Inventory insert failed: Row 2: Cannot find \"Location Id\"  104.",
+        ),
     ];
     for (body, message) in cases {
         let (status, reply) = post(&app, DEMO_KEY, None, body).await;
@@ -305,86 +322,32 @@ async fn the_key_may_travel_in_x_api_key() {
     );
 }
 
-mod quick_path {
-    use crate::insert::general_items;
-    use crate::rows::quick;
-    use inventory_core::service::UpdateItem;
-    use inventory_core::testing::{field_value, request};
-    use proptest::prelude::*;
-    use serde_json::{Map, Value, json};
-
-    fn row() -> impl Strategy<Value = Value> {
-        let id = || {
-            field_value(
-                prop_oneof![
-                    "[A-Z0-9_]{1,5}".prop_map(Value::from),
-                    (0i64..99).prop_map(Value::from)
-                ]
-                .boxed(),
-            )
-        };
-        let kind = field_value(prop_oneof![4 => Just(json!("Stock")), 1 => Just(json!("Transit")), 2 => Just(json!("stock"))].boxed());
-        let transit =
-            field_value(prop_oneof![Just(json!("2024-05-01")), Just(json!("R1"))].boxed());
+#[tokio::test]
+async fn the_site_context_is_read_strictly() {
+    let app = demo_app();
+    let repeated = r#"{"account": "5f493c9f30ec2a0007a94fc8", "account": "acme-account-0001"}"#;
+    let (status, reply) = post(&app, DEMO_KEY, Some(repeated), DOCUMENTED).await;
+    assert_eq!(
+        (status, reply),
         (
-            prop_oneof![1 => Just("sku"), 1 => Just("itemId"), 1 => Just("both"), 1 => Just("none")],
-            id(),
-            id(),
-            field_value((0i64..40).prop_map(Value::from).boxed()),
-            id(),
-            proptest::option::weighted(0.5, kind),
-            proptest::option::weighted(0.3, id()),
-            proptest::option::weighted(0.15, (prop_oneof![Just("transitRef"), Just("transitOrderDate"), Just("colour")], transit)),
+            StatusCode::BAD_REQUEST,
+            json!({"message": "Invalid x-site-context header: Repeated field: account"})
         )
-            .prop_map(|(which, sku, item, quantity, location, kind, channel, extra)| {
-                let mut row = Map::new();
-                if matches!(which, "sku" | "both") {
-                    row.insert("sku".into(), sku);
-                }
-                if matches!(which, "itemId" | "both") {
-                    row.insert("itemId".into(), item);
-                }
-                row.insert("totalQuantity".into(), quantity);
-                row.insert("locationId".into(), location);
-                row.extend(kind.map(|k| ("type".to_owned(), k)));
-                row.extend(channel.map(|c| ("channelId".to_owned(), c)));
-                row.extend(extra.map(|(k, v)| (k.to_owned(), v)));
-                Value::Object(row)
-            })
-    }
-
-    /// A Stock row as the quick path reads them: no type but Stock, no field beyond its own.
-    fn plain_stock(row: &Value) -> bool {
-        row.as_object().is_some_and(|row| {
-            row.keys().all(|k| {
-                [
-                    "sku",
-                    "itemId",
-                    "totalQuantity",
-                    "locationId",
-                    "type",
-                    "channelId",
-                ]
-                .contains(&k.as_str())
-            }) && row.get("type").is_none_or(|t| t == "Stock")
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
-        /// Whatever the quick path takes, the general path reads the same; and it takes every
-        /// request of plain Stock rows the general path accepts.
-        #[test]
-        fn quick_and_general_paths_agree(
-            rows in proptest::collection::vec(row(), 0..4),
-            channel in proptest::option::of(Just("web")),
-        ) {
-            let req = request("POST", "/inventory/bulk-insert", &[], &Value::from(rows.clone()).to_string());
-            let general: Option<Vec<UpdateItem>> = general_items(&req, channel).ok();
-            let quick = quick::items(&req, channel);
-            if quick.is_some() || rows.iter().all(plain_stock) {
-                prop_assert_eq!(quick, general);
-            }
-        }
-    }
+    );
+    let auth = format!("Bearer {DEMO_KEY}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("x-site-context", CONTEXT),
+        ("x-site-context", CONTEXT),
+    ];
+    let (status, reply) =
+        call::<BulkInsert>(&app, request("POST", PATH, &headers, DOCUMENTED)).await;
+    assert_eq!(
+        (status, reply),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "Invalid x-site-context header: it is given more than once"})
+        )
+    );
+    assert_eq!(app.store.item_count(), 0);
 }

@@ -259,85 +259,45 @@ async fn nothing_stored_because_of_the_store_is_a_503() {
     );
 }
 
-mod quick_path {
-    use super::super::{UpdateItem, parse, quick};
-    use inventory_core::testing::{field_value, request, up_to_three};
-    use proptest::prelude::*;
-    use serde_json::{Map, Value, json};
+#[tokio::test]
+async fn repeated_keys_and_fractions_as_written_fail_their_element() {
+    let app = demo_app();
+    let body = r#"[
+        {"sku_id": "xkuOwSQ3utl", "sku_id": "2mNh6Gvwgl7LjmZj", "quantity_in_stock": 1},
+        {"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 0.99999999999999999999},
+        {"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 2147483647.0000000001},
+        {"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 1e400},
+        {"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 5.0}
+    ]"#;
+    let (status, reply) = post(&app, Some(&token()), body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        reply,
+        json!([
+            {"status_code": 400, "message": "Repeated field: sku_id"},
+            {"status_code": 400, "message": "quantity_in_stock: A valid integer is required."},
+            {"status_code": 400, "message": "quantity_in_stock: A valid integer is required."},
+            {"status_code": 400, "message": "quantity_in_stock: Ensure this value is less than or equal to 2147483647."},
+            {"status_code": 200, "message": "success"}
+        ])
+    );
+    assert_eq!(app.store.item_count(), 1);
+}
 
-    fn element() -> impl Strategy<Value = Value> {
-        let ids = ["sku_id", "upca", "ean13", "gtin14", "isbn"];
-        let quantities = ["quantity_in_stock", "quantity_on_backorder"];
-        let id = field_value(
-            prop_oneof![
-                "[A-Z0-9_]{1,5}".prop_map(Value::from),
-                "[0-9]{12,13}".prop_map(Value::from),
-                (0i64..99).prop_map(Value::from)
-            ]
-            .boxed(),
-        );
-        let quantity = field_value((0i64..40).prop_map(Value::from).boxed());
-        let extra = field_value(
-            prop_oneof![
-                Just(json!("discontd")),
-                Just(json!("tmpunavail")),
-                Just(json!(""))
-            ]
-            .boxed(),
-        );
-        let fields = (
-            up_to_three(
-                (0..ids.len(), id),
-                prop_oneof![1 => Just(0), 6 => Just(1), 1 => Just(2)],
-            ),
-            proptest::collection::vec((0..quantities.len(), quantity), 0..3),
-            proptest::option::weighted(
-                0.3,
-                (
-                    prop_oneof![3 => Just("restrictions"), 1 => Just("colour")],
-                    extra,
-                ),
-            ),
-        );
-        prop_oneof![
-            12 => fields.prop_map(move |(i, q, extra)| {
-                let mut object = Map::new();
-                object.extend(i.into_iter().map(|(k, v)| (ids[k].to_owned(), v)));
-                object.extend(q.into_iter().map(|(k, v)| (quantities[k].to_owned(), v)));
-                object.extend(extra.map(|(k, v)| (k.to_owned(), v)));
-                Value::Object(object)
-            }),
-            1 => Just(json!(7)),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
-        /// The quick path takes exactly the requests whose every element the general path
-        /// accepts (without repeated keys), and reads them the same.
-        #[test]
-        fn quick_and_general_paths_agree(elements in proptest::collection::vec(element(), 0..4)) {
-            let body = Value::from(elements.clone());
-            let req = request("POST", "/timp/products/skus/inventory/bulk/", &[], &body.to_string());
-            let general: Option<Vec<UpdateItem>> = (!elements.is_empty())
-                .then(|| elements.iter().map(|e| parse(e).ok()).collect())
-                .flatten();
-            prop_assert_eq!(quick::items(&req), general);
-        }
-    }
-
-    #[test]
-    fn repeated_keys_and_other_shapes_go_the_general_way() {
-        for body in [
-            r#"[{"sku_id": "A", "quantity_in_stock": 1, "quantity_in_stock": 2}]"#,
-            r#"{"sku_id": "A", "quantity_in_stock": 1}"#,
-            r#"[]"#,
-            "",
-        ] {
-            assert!(
-                quick::items(&request("POST", "/", &[], body)).is_none(),
-                "{body}"
-            );
-        }
-    }
+#[tokio::test]
+async fn identifiers_are_named_as_sent() {
+    let app = demo_app();
+    let body = r#"[{"sku_id": " xkuOwSQ3utl", "quantity_in_stock": 1}, {"upca": 12345, "quantity_in_stock": 1}]"#;
+    let (status, reply) = post(&app, Some(&token()), body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        reply[0]["message"],
+        "No sku found with sku identifier: {'sku_id': ' xkuOwSQ3utl'}; Valid identifiers: sku_id, upca, ean13, gtin14, isbn"
+    );
+    assert!(
+        reply[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid sku identifier: {'upca': 12345}:")
+    );
 }

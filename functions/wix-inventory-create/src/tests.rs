@@ -277,278 +277,41 @@ async fn the_bare_key_travels_in_authorization() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-mod quick_path {
-    use super::super::{parse, quick};
-    use inventory_core::testing::{field_value, request};
-    use proptest::prelude::*;
-    use serde_json::{Value, json};
-
-    /// Mostly a value from `good`; now and then one of `field_value`'s refused ones, or a
-    /// string with a control character, which both identifiers and free text refuse.
-    fn mostly(good: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
-        prop_oneof![
-            8 => good.clone(),
-            1 => field_value(good),
-            1 => "[a-z]{0,2}\u{7}".prop_map(Value::from),
-        ]
-    }
-
-    /// `name` with a value from `value`, present with the given probability.
-    fn field(
-        name: &'static str,
-        probability: f64,
-        value: impl Strategy<Value = Value>,
-    ) -> impl Strategy<Value = Option<(String, Value)>> {
-        proptest::option::weighted(probability, value.prop_map(move |v| (name.to_owned(), v)))
-    }
-
-    /// `name`, always present, with a value from `value`.
-    fn always(
-        name: &'static str,
-        value: impl Strategy<Value = Value>,
-    ) -> impl Strategy<Value = Option<(String, Value)>> {
-        value.prop_map(move |v| Some((name.to_owned(), v)))
-    }
-
-    fn preorder() -> impl Strategy<Value = Value> {
-        let fields = (
-            field("enabled", 0.7, any::<bool>().prop_map(Value::from)),
-            field(
-                "message",
-                0.4,
-                mostly("[a-z ]{0,4}".prop_map(Value::from).boxed()),
-            ),
-            field(
-                "limit",
-                0.4,
-                mostly((0i64..9).prop_map(Value::from).boxed()),
-            ),
-            field("x", 0.15, Just(json!(1))),
-        );
-        prop_oneof![
-            8 => fields.prop_map(|(a, b, c, d)| Value::Object([a, b, c, d].into_iter().flatten().collect())),
-            1 => Just(json!("on")),
-        ]
-    }
-
-    fn element() -> impl Strategy<Value = Value> {
-        let id = || {
-            mostly(
-                prop_oneof![9 => "[A-Z0-9]{1,4}".prop_map(Value::from), 1 => (0i64..9).prop_map(Value::from)]
-                    .boxed(),
-            )
-        };
-        let quantity = || mostly((-2i64..40).prop_map(Value::from).boxed());
-        let in_stock =
-            || prop_oneof![6 => any::<bool>().prop_map(Value::from), 1 => Just(json!(1))];
-        let extended = prop_oneof![Just(json!({"a": [1]})), Just(json!(3)), Just(Value::Null)];
-        let fields = (
-            (
-                field("variantId", 0.95, id()),
-                field("productId", 0.95, id()),
-                field("locationId", 0.3, id()),
-            ),
-            // Mostly exactly one of the two.
-            prop_oneof![
-                5 => (always("quantity", quantity()), Just(None)),
-                3 => (Just(None), always("inStock", in_stock())),
-                1 => (always("quantity", quantity()), always("inStock", in_stock())),
-                1 => Just((None, None)),
-            ],
-            (
-                field("preorderInfo", 0.3, preorder()),
-                field("extendedFields", 0.1, extended),
-                field("colour", 0.08, Just(json!("red"))),
-            ),
-        );
-        prop_oneof![
-            12 => fields.prop_map(|((a, b, c), (d, e), (f, g, h))| {
-                Value::Object([a, b, c, d, e, f, g, h].into_iter().flatten().collect())
-            }),
-            1 => Just(json!(7)),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
-        /// The quick path takes exactly the requests the general path accepts (without
-        /// repeated keys), and reads them the same.
-        #[test]
-        fn quick_and_general_paths_agree(
-            elements in prop_oneof![9 => proptest::collection::vec(element(), 1..4), 1 => Just(vec![])],
-            return_entity in prop_oneof![
-                3 => Just(None),
-                3 => any::<bool>().prop_map(|b| Some(json!(b))),
-                1 => Just(Some(json!(1))),
-            ],
-        ) {
-            let mut body = json!({"inventoryItems": elements});
-            if let Some(r) = return_entity {
-                body["returnEntity"] = r;
-            }
-            let req = request("POST", super::PATH, &[], &body.to_string());
-            prop_assert_eq!(quick::request(&req), parse(&body).ok());
-        }
-    }
-
-    #[test]
-    fn repeated_keys_and_other_shapes_go_the_general_way() {
-        for body in [
-            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "quantity": 1, "quantity": 2}]}"#,
-            r#"{"inventoryItems": {"variantId": "V", "productId": "P", "quantity": 1}}"#,
-            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "quantity": -1}]}"#,
-            r#"{"inventoryItems": [{"variantId": "V", "productId": "P", "inStock": true, "preorderInfo": {"limit": 3}}]}"#,
-            r#"{"inventoryItems": [], "returnEntity": true}"#,
-        ] {
-            assert!(
-                quick::request(&request("POST", "/", &[], body)).is_none(),
-                "{body}"
-            );
-        }
-        let escaped =
-            r#"{"inventoryItems": [{"variantId": "V\u0031", "productId": "P", "quantity": 2.0}]}"#;
-        let read = quick::request(&request("POST", "/", &[], escaped)).unwrap();
-        assert_eq!(read.items[0].variant_id, "V1");
-        assert_eq!(read.items[0].update.on_hand, Some(2));
-    }
-}
-
-/// The response is written by hand; its types' derived `Serialize` is the reference.
-mod rendering {
-    use super::super::{
-        BulkActionMetadata, BulkResponse, Entity, EntityPreorder, ItemMetadata, ItemResult,
-        ProductSummary,
+#[tokio::test]
+async fn repeated_and_unknown_keys_are_violations_at_their_path() {
+    let app = demo_app();
+    let body = r#"{"inventoryItems": [
+        {"variantId": "590cef15-c81d-4ed7-970c-1ff879946306", "variantId": "f27ee649-ba6b-493d-b758-75816208cf2e",
+         "productId": "babd2bcc-ea03-4b63-8053-0ec59c73fc36", "quantity": 1},
+        {"variantId": "v", "productId": "p", "quantity": 0.99999999999999999999,
+         "preorderInfo": {"enabled": true, "enabled": false, "colour": 1}}
+    ], "returnEntity": true, "returnEntity": false}"#;
+    // Each violation as `field: what` (its rule or description).
+    let violations = |reply: &Value, what: &str| -> Vec<String> {
+        let all = reply["details"]["validationError"]["fieldViolations"].as_array();
+        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+        let all = all.into_iter().flatten();
+        all.map(|v| format!("{}: {}", text(v, "field"), text(v, what)))
+            .collect()
     };
-    use inventory_core::catalog::Variant;
-    use inventory_core::model::{Availability, Rfc3339};
-    use proptest::option::of;
-    use proptest::prelude::*;
-    use serde_json::json;
-    use std::sync::Arc;
-    use uuid::Uuid;
-
-    /// Text of any kind, often with what JSON must escape.
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof!["\\PC{0,12}", "[a\"\\\\\u{1}\u{1f}\n\u{7f}é😀]{0,8}"]
-    }
-
-    fn product() -> impl Strategy<Value = ProductSummary> {
-        (of(text()), of(text()), of(text()), any::<bool>()).prop_map(
-            |(name, variant_name, sku, visible)| {
-                ProductSummary(Arc::new(Variant {
-                    name,
-                    variant_name,
-                    sku,
-                    visible,
-                    ..Variant::default()
-                }))
-            },
-        )
-    }
-
-    fn preorder() -> impl Strategy<Value = EntityPreorder> {
-        (
-            any::<bool>(),
-            of(text()),
-            of(any::<i64>()),
-            of(any::<i64>()),
-            of(any::<i64>()),
-        )
-            .prop_map(
-                |(enabled, message, limit, counter, quantity)| EntityPreorder {
-                    enabled,
-                    message,
-                    limit,
-                    counter,
-                    quantity,
-                },
-            )
-    }
-
-    fn entity() -> impl Strategy<Value = Entity> {
-        let availability = prop_oneof![
-            Just(Availability::InStock),
-            Just(Availability::OutOfStock),
-            Just(Availability::Preorder),
-        ];
-        (
-            (any::<u128>(), text(), any::<i64>(), any::<i64>()),
-            (text(), text(), text()),
-            (
-                of(any::<i64>()),
-                of(any::<bool>()),
-                any::<bool>(),
-                availability,
-            ),
-            preorder(),
-            product(),
-        )
-            .prop_map(
-                |(
-                    (id, revision, created, updated),
-                    (variant_id, location_id, product_id),
-                    (quantity, in_stock, track_quantity, availability_status),
-                    preorder_info,
-                    product,
-                )| Entity {
-                    id: Uuid::from_u128(id),
-                    revision,
-                    created_date: Rfc3339(created),
-                    updated_date: Rfc3339(updated),
-                    variant_id,
-                    location_id,
-                    product_id,
-                    quantity,
-                    in_stock,
-                    track_quantity,
-                    availability_status,
-                    preorder_info,
-                    product,
-                },
-            )
-    }
-
-    fn result() -> impl Strategy<Value = ItemResult> {
-        let error = (text(), text()).prop_map(
-            |(code, description)| json!({ "code": code, "description": description, "data": {} }),
-        );
-        (
-            of(any::<u128>().prop_map(Uuid::from_u128)),
-            any::<usize>(),
-            any::<bool>(),
-            of(error),
-            of(entity()),
-        )
-            .prop_map(|(id, original_index, success, error, item)| ItemResult {
-                item_metadata: ItemMetadata {
-                    id,
-                    original_index,
-                    success,
-                    error,
-                },
-                item,
-            })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
-        /// Whatever the results hold, the hand-written body is serde_json's, byte for byte.
-        #[test]
-        fn the_response_is_written_as_serde_writes_it(
-            results in proptest::collection::vec(result(), 0..4),
-            totals in (any::<usize>(), any::<usize>(), any::<usize>()),
-            capacity in 0usize..256,
-        ) {
-            let response = BulkResponse {
-                results,
-                bulk_action_metadata: BulkActionMetadata {
-                    total_successes: totals.0,
-                    total_failures: totals.1,
-                    undetailed_failures: totals.2,
-                },
-            };
-            let written = String::from_utf8(response.to_json(capacity).unwrap()).unwrap();
-            prop_assert_eq!(written, serde_json::to_string(&response).unwrap());
-        }
-    }
+    let (status, reply) = post(&app, body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        violations(&reply, "violatedRule"),
+        ["returnEntity: OTHER"],
+        "request-level first"
+    );
+    let body = body.replace(r#", "returnEntity": false"#, "");
+    let (status, reply) = post(&app, &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        violations(&reply, "description"),
+        [
+            "inventoryItems[0].variantId: Repeated field: variantId",
+            "inventoryItems[1].quantity: quantity must be a whole number",
+            "inventoryItems[1].preorderInfo.enabled: Repeated field: preorderInfo.enabled",
+            "inventoryItems[1].preorderInfo.colour: Unknown field: preorderInfo.colour",
+        ]
+    );
+    assert_eq!(app.store.record_count(), 0);
 }

@@ -4,14 +4,16 @@
 //! writes) and [`read`].
 
 mod create;
+mod find;
 mod read;
 mod update;
 
 pub use create::{CreateItem, PlannedCreate, commit_create, create, plan_create};
+pub use find::{Found, find};
 pub use read::read;
 pub use update::{Plan, Stored, Target, UpdateItem, commit, plan};
 
-use crate::resolve::{LocationError, ResolveError};
+use crate::resolve::{KeySet, LocationError, LocationRef, ResolveError};
 use crate::store::WriteFailure;
 use crate::telemetry;
 
@@ -31,6 +33,32 @@ fn creates_in_flight() -> usize {
 }
 /// Record reads in flight at once: a 100-item query reads every record in one wave.
 const READS_IN_FLIGHT: usize = 128;
+
+/// What a request needs the catalog to confirm besides its items (the warehouse it names, the
+/// account of a header), looked up in the same pass as the items by [`plan`].
+pub struct Also<'a>(&'a mut KeySet);
+
+impl Also<'_> {
+    pub fn location(&mut self, location: &LocationRef) {
+        self.0.location(location);
+    }
+
+    pub fn account(&mut self, account: &str) {
+        self.0.account(account);
+    }
+}
+
+impl Plan {
+    /// Whether the catalog knows `location` (one named through [`Also::location`]).
+    pub fn knows_location(&self, location: &LocationRef) -> bool {
+        self.lookup.location(location).is_ok()
+    }
+
+    /// Whether `account` (named through [`Also::account`]) is the tenant's.
+    pub fn knows_account(&self, account: &str) -> bool {
+        self.lookup.has_account(account)
+    }
+}
 
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum ItemFailure {
@@ -77,8 +105,10 @@ pub struct Slots<E> {
     slots: Vec<Result<usize, E>>,
 }
 
-/// Splits parsed elements into the valid items and their slots. Counts the request's
-/// items (received, and failed for the invalid ones) into the request metrics.
+/// Splits parsed elements into the valid items and their slots. The one place a request's
+/// items are counted as received (and the invalid ones as failed): [`commit`] and
+/// [`commit_create`] count what they store and fail, and a request refused as a whole counts
+/// the rest as failed (see `http::serve`).
 pub fn split<T, E>(parsed: impl IntoIterator<Item = Result<T, E>>) -> (Vec<T>, Slots<E>) {
     let parsed = parsed.into_iter();
     let mut items = Vec::with_capacity(parsed.size_hint().0);
@@ -95,7 +125,22 @@ pub fn split<T, E>(parsed: impl IntoIterator<Item = Result<T, E>>) -> (Vec<T>, S
     (items, Slots { slots })
 }
 
+/// [`split`] for a request of one item: counts it, and passes it on.
+pub fn single<T, E>(parsed: Result<T, E>) -> Result<T, E> {
+    telemetry::received(1);
+    if parsed.is_err() {
+        telemetry::failed(1);
+    }
+    parsed
+}
+
 impl<E> Slots<E> {
+    /// The errors of the invalid elements with their request index, in request order.
+    pub fn errors(&self) -> impl Iterator<Item = (usize, &E)> {
+        let errors = self.slots.iter().enumerate();
+        errors.filter_map(|(i, slot)| Some((i, slot.as_ref().err()?)))
+    }
+
     /// Puts the outcomes of the valid items back in request order, rendering each element
     /// from its outcome or its parse error. `render` gets the element's request index.
     pub fn join<O, R>(

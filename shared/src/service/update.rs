@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::ItemFailure;
+use super::{Also, ItemFailure};
 use crate::catalog::Variant;
 use crate::identifiers::Identifier;
 use crate::layout::{RecordKey, Version};
@@ -38,13 +38,14 @@ pub struct Plan {
     pub lookup: Lookup,
 }
 
-/// Resolves every item of a request with one catalog pass. `extra` adds keys the dialect
-/// needs checked in the same pass (an account, say).
+/// Resolves every item of a request with one catalog pass. `also` names what else the
+/// dialect needs checked in the same pass (the warehouse, an account), which
+/// [`Plan::knows_location`] and [`Plan::knows_account`] then answer.
 pub async fn plan<C: CatalogStore>(
     catalog: &C,
     tenant: &TenantId,
     items: Vec<UpdateItem>,
-    extra: impl FnOnce(&mut KeySet),
+    also: impl FnOnce(&mut Also<'_>),
     deadline: Deadline,
 ) -> Result<Plan, StoreError> {
     // Each identifier's key is worked out once (a GTIN is parsed once), each location once.
@@ -58,7 +59,7 @@ pub async fn plan<C: CatalogStore>(
             locations.push(&item.location);
         }
     }
-    extra(&mut keys);
+    also(&mut Also(&mut keys));
     let lookup = keys.lookup(catalog, tenant, deadline).await?;
     let resolved_locations: Vec<(LocationRef, Result<String, LocationError>)> = locations
         .into_iter()

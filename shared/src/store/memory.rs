@@ -10,6 +10,7 @@ use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::layout::{self, Entry, Fold, RecordKey, Slot, Version};
 use crate::model::{InventoryRecord, StockUpdate, TenantId};
+#[cfg(any(test, feature = "seed"))]
 use crate::seed::{SeedError, SeedFile};
 use crate::store::{
     CatalogStore, Created, Deadline, IdempotencyStore, InventoryStore, JobStore, KeyStore,
@@ -103,6 +104,7 @@ impl MemoryStore {
     }
 
     /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
+    #[cfg(any(test, feature = "seed"))]
     pub fn seed(&self, file: &SeedFile) -> Result<(), SeedError> {
         let mut state = self.state();
         let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
@@ -128,6 +130,7 @@ impl MemoryStore {
     }
 
     /// A store loaded with a seed file's text.
+    #[cfg(any(test, feature = "testing"))]
     pub fn seeded(text: &str) -> Result<Self, SeedError> {
         let store = MemoryStore::new();
         store.seed(&SeedFile::parse(text)?)?;
