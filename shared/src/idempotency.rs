@@ -25,7 +25,7 @@ pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// How long a stored response is replayed.
 pub const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
-/// Longest key accepted.
+/// Longest key accepted. Keys are 1 to 255 printable ASCII characters other than a comma.
 pub const MAX_KEY_LEN: usize = 255;
 /// Largest stored response, compressed: a DynamoDB item holds 400 KB. Larger responses are
 /// not kept (the README says so) and their key is released.
@@ -34,7 +34,7 @@ pub const MAX_STORED_BODY: usize = 350 * 1024;
 /// Why an `Idempotency-Key` header is refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("Invalid Idempotency-Key header: send 1 to 255 printable ASCII characters")]
+    #[error("Invalid Idempotency-Key header: send 1 to 255 printable ASCII characters (no comma)")]
     Malformed,
     #[error("Invalid Idempotency-Key header: send it once")]
     Repeated,
@@ -46,10 +46,12 @@ pub fn key_of(headers: &HeaderMap) -> Result<Option<&str>, KeyError> {
     let Some(value) = values.next() else {
         return Ok(None);
     };
-    if values.next().is_some() {
+    let bytes = value.as_bytes();
+    // API Gateway hands a header sent twice over as one, its values joined by commas: a
+    // comma cannot be told from a repeat, so keys have none.
+    if values.next().is_some() || bytes.contains(&b',') {
         return Err(KeyError::Repeated);
     }
-    let bytes = value.as_bytes();
     let printable = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
     if bytes.is_empty() || bytes.len() > MAX_KEY_LEN || !printable {
         return Err(KeyError::Malformed);
@@ -204,6 +206,11 @@ mod tests {
         assert_eq!(with(&[b"tab\there"]), Err(KeyError::Malformed));
         assert_eq!(with(&["é".as_bytes()]), Err(KeyError::Malformed));
         assert_eq!(with(&[b"a", b"a"]), Err(KeyError::Repeated));
+        assert_eq!(
+            with(&[b"a,a"]),
+            Err(KeyError::Repeated),
+            "as API Gateway joins them"
+        );
     }
 
     #[test]

@@ -112,6 +112,45 @@ mod bulk_insert {
         );
     }
 
+    /// A job with more row errors than an item can list (485 KB of rows naming unknown
+    /// 254-character skus) is stored in bounded form and reads back by its `_id`, counts exact.
+    #[tokio::test]
+    async fn a_job_with_many_row_errors_reads_back() {
+        let (api, suffix) = setup().await;
+        let mut rows = vec![json!({"sku": "123456", "totalQuantity": 7, "locationId": 104})];
+        rows.extend((0..1600).map(|i| {
+            json!({"sku": format!("{i:04}{}", "U".repeat(250)), "totalQuantity": 1, "locationId": 104})
+        }));
+        let body = json!(rows).to_string();
+        assert!(body.len() > 480_000, "{}", body.len());
+        let reply = post(&api, &suffix, CONTEXT, &body).await;
+        assert_eq!(reply.status, 200, "{:.300}", reply.text);
+        assert_eq!(
+            (
+                &reply.body["totalItemsUploaded"],
+                &reply.body["totalRowsErrors"]
+            ),
+            (&json!(1), &json!(1600))
+        );
+        let id = reply.body["_id"].as_str().unwrap();
+        let back = api
+            .send(
+                "GET",
+                &format!("/inventory/bulk-insert/jobs/{id}"),
+                &[("authorization", &format!("Bearer local-demo-key-{suffix}"))],
+                "",
+            )
+            .await;
+        assert_eq!(back.status, 200, "{:.300}", back.text);
+        assert_eq!(back.body, reply.body, "the job reads back as answered");
+        let messages = back.body["messages"].as_array().unwrap();
+        let last_error = messages[messages.len() - 3].as_str().unwrap();
+        assert!(
+            last_error.ends_with("more row error(s) not listed"),
+            "{last_error}"
+        );
+    }
+
     #[tokio::test]
     async fn documented_errors() {
         let (api, suffix) = setup().await;

@@ -706,3 +706,30 @@ mod idempotent_retry {
         assert_eq!(on_hand(&rig).await, Some(9), "the retry applied nothing");
     }
 }
+
+/// A bulk insert whose job record cannot be stored says so, instead of answering with an
+/// `_id` that would read back as "not found"; the stock it saved is saved.
+mod unstored_job {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_that_cannot_be_stored_is_reported_failed() {
+        let rig = rig().await;
+        rig.proxy.inject("PutItem", Fault::Reset, None);
+        let base = rand::random_range(1_000..1_000_000_000i64);
+        let (status, body) = call::<bulk_insert::BulkInsert>(
+            &rig.app,
+            with_deadline(BulkInsert::request(&rig, base), Duration::from_secs(20)),
+        )
+        .await;
+        assert_eq!(status.as_u16(), 500, "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("job record could not be stored"), "{body}");
+        assert!(
+            message.contains(&format!("({ITEMS} item(s) were saved)")),
+            "{body}"
+        );
+        assert!(body.get("_id").is_none());
+        assert!(in_table(&rig, "L1", base).await.iter().all(|s| *s));
+    }
+}

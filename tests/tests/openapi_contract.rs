@@ -301,6 +301,30 @@ impl Probe<'_> {
         reply
     }
 
+    /// `Idempotency-Key`: `body` sent twice with one key (the second answer is the first,
+    /// byte for byte, marked replayed), the key with `other` (422) and a malformed key (400).
+    /// `body` must store something, or its key is given up. A 409 needs a request still
+    /// running: tests/tests/idempotency.rs provokes it.
+    async fn idempotency(&mut self, path: &str, headers: &[(&str, &str)], body: &str, other: &str) {
+        let key = inventory_tests::unique("idem");
+        let long = "k".repeat(256);
+        let with_key = [headers, &[("idempotency-key", key.as_str())]].concat();
+        let first = self.send(path, &with_key, body, 200).await;
+        let again = self.send(path, &with_key, body, 200).await;
+        assert_eq!(again.text, first.text, "{path}: replayed byte for byte");
+        assert_eq!(
+            again
+                .headers
+                .get("idempotent-replayed")
+                .map(|v| v.as_bytes()),
+            Some(&b"true"[..]),
+            "{path}"
+        );
+        self.send(path, &with_key, other, 422).await;
+        let bad_key = [headers, &[("idempotency-key", long.as_str())]].concat();
+        self.send(path, &bad_key, body, 400).await;
+    }
+
     /// Fails unless every status the document declares was seen, except `unprovoked`: the
     /// ones a healthy stack cannot be made to answer.
     fn finish(self, unprovoked: &[u16]) {
@@ -653,7 +677,10 @@ async fn bulk_insert() {
         500,
     )
     .await;
-    p.finish(&[503]);
+    let other = FABRIC_ROWS.replace("30003", "30004");
+    p.idempotency(PATH, &[JSON, auth], FABRIC_ROWS, &other)
+        .await;
+    p.finish(&[409, 503]);
 }
 
 #[tokio::test]
@@ -795,7 +822,9 @@ async fn batch_stock() {
     // Not trimmed: a warehouse id with a leading space is another (unknown) warehouse.
     let spaced = format!("{PATH}?warehouse_id=%20{WAREHOUSE}");
     p.send(&spaced, &[JSON, auth], by_variant, 404).await;
-    p.finish(&[500, 503]);
+    let other = by_variant.replace("\"inStock\": 12", "\"inStock\": 13");
+    p.idempotency(&at, &[JSON, auth], by_variant, &other).await;
+    p.finish(&[409, 500, 503]);
 }
 
 #[tokio::test]
@@ -905,7 +934,14 @@ async fn wix_bulk_create() {
     p.send(PATH, &[JSON, auth], &too_large(), 413).await;
     p.send(PATH, &[JSON, auth, ("content-encoding", "gzip")], "{}", 415)
         .await;
-    p.finish(&[500, 503]);
+    let create = |q: i64| {
+        json!({"inventoryItems": [{"variantId": VARIANT_ONE, "productId": PRODUCT,
+            "locationId": "1571945CAB99744086F9FDFC9D9332D5", "quantity": q}]})
+        .to_string()
+    };
+    p.idempotency(PATH, &[JSON, auth], &create(4), &create(5))
+        .await;
+    p.finish(&[409, 500, 503]);
 }
 
 #[tokio::test]
@@ -1004,7 +1040,14 @@ async fn crux_bulk_inventory() {
         415,
     )
     .await;
-    p.finish(&[500, 503]);
+    p.idempotency(
+        PATH,
+        &[content, auth],
+        r#"[{"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 7}]"#,
+        r#"[{"sku_id": "xkuOwSQ3utl", "quantity_in_stock": 8}]"#,
+    )
+    .await;
+    p.finish(&[409, 500, 503]);
 }
 
 #[tokio::test]
@@ -1124,7 +1167,14 @@ async fn product_inventory() {
             .unwrap()
             .contains("zoot-suit-34-d-twin")
     );
-    p.finish(&[500, 503]);
+    p.idempotency(
+        PATH,
+        &[JSON, auth],
+        r#"{"upc": "849632048260", "store": "3", "quantity": 21}"#,
+        r#"{"upc": "849632048260", "store": "3", "quantity": 22}"#,
+    )
+    .await;
+    p.finish(&[409, 500, 503]);
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use inventory_core::resolve::LocationError;
 use inventory_core::service::{self, ItemFailure, Target};
 use inventory_core::store::Backend;
 
-use crate::job::{JobReport, job_document};
+use crate::job::{JobReport, job_document, job_id};
 use crate::{FabricErrors, rows, site_context};
 
 pub struct BulkInsert;
@@ -60,14 +60,47 @@ impl Endpoint for BulkInsert {
         }
         unknown_location(&plan.items)?;
         let found = JobReport::records(plan.items.iter().filter_map(|t| t.as_ref().ok()));
-        let outcomes = service::commit(&app.store, tenant, plan.items, cx.deadline).await;
+        // The job as it will read if every resolved row is saved, stored beside the stock
+        // writes rather than after them; corrected below if any row was not saved.
+        let id = job_id(started);
+        let planned = job_document(
+            &id,
+            &JobReport::planned(started, &identifiers, found, &plan.items),
+        );
+        let (outcomes, kept) = tokio::join!(
+            service::commit(&app.store, tenant, plan.items, cx.deadline),
+            app.store.put_job(tenant, &planned, cx.deadline),
+        );
+        let all_saved = !outcomes
+            .iter()
+            .any(|o| o.as_ref().is_err_and(ItemFailure::is_store_failure));
+        let job = if all_saved {
+            planned
+        } else {
+            job_document(
+                &id,
+                &JobReport::new(started, &identifiers, found, &outcomes),
+            )
+        };
+        let kept = match kept {
+            Ok(()) if all_saved => Ok(()),
+            _ => app.store.put_job(tenant, &job, cx.deadline).await,
+        };
         if service::store_failed_all(&outcomes) {
             return Err(Rejection::unavailable());
         }
-        let job = job_document(&JobReport::new(started, &identifiers, found, &outcomes));
-        if let Err(e) = app.store.put_job(tenant, &job, cx.deadline).await {
-            // The stock is saved; only the record of the job is missing. Say so in the log.
+        if let Err(e) = kept {
+            // The stock is saved, but the job record that says so is not: no `_id` that would
+            // read back as "not found".
             tracing::error!(error = %e, job = %job.id, "the job record could not be stored");
+            let saved = job.document["totalItemsUploaded"].clone();
+            return Err(Rejection::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Kind::Internal,
+                format!(
+                    "Inventory insert failed: the job record could not be stored ({saved} item(s) were saved); send the request again"
+                ),
+            ));
         }
         Reply::ok(&job.document)
     }

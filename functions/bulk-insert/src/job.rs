@@ -58,6 +58,33 @@ impl JobReport {
         }
     }
 
+    /// The report the job will have if every resolved row is saved: written beside the
+    /// stock, so the job record costs no round trip of its own (see `insert.rs`).
+    pub fn planned(
+        started: Micros,
+        identifiers: &[Identifier],
+        found: usize,
+        items: &[Result<Target, ItemFailure>],
+    ) -> Self {
+        let row_errors = items
+            .iter()
+            .zip(identifiers)
+            .enumerate()
+            .filter_map(|(i, (item, identifier))| {
+                let failure = item.as_ref().err()?;
+                Some(format!("Row {}: {}", i + 1, row_error(identifier, failure)))
+            })
+            .collect();
+        JobReport {
+            started,
+            finished: now_micros(),
+            rows: items.len(),
+            items_found: found,
+            items_saved: found,
+            row_errors,
+        }
+    }
+
     /// How many distinct records (variant, location) `targets` name: the job's items.
     pub fn records<'a>(targets: impl Iterator<Item = &'a Target>) -> usize {
         distinct(targets.map(|t| (t.variant.variant_id.as_str(), t.location_id.as_str())))
@@ -89,15 +116,42 @@ fn row_error(identifier: &Identifier, failure: &ItemFailure) -> String {
     }
 }
 
+/// Row errors listed in a job's `messages` at most, and the most text they take: a DynamoDB
+/// item holds 400 KB, and a job record that cannot be stored cannot be read back. Past
+/// either, one line says how many more there were; `totalRowsErrors` counts them all.
+pub const LISTED_ROW_ERRORS: usize = 1000;
+pub const LISTED_ROW_ERROR_BYTES: usize = 256 * 1024;
+
+/// A new job id for a bulk insert started at `started`.
+pub fn job_id(started: Micros) -> String {
+    new_job_id((started / 1_000_000) as u32)
+}
+
 /// The job record, field for field as the document shows it.
-pub fn job_document(report: &JobReport) -> Job {
-    let id = new_job_id((report.started / 1_000_000) as u32);
+pub fn job_document(id: &str, report: &JobReport) -> Job {
+    let id = id.to_owned();
     let mut messages = vec![
         format!("Import Inventory job started: {}", js_date(report.started)),
         format!("{} row(s) found", report.rows),
         format!("{} Inventory Item(s) found", report.items_found),
     ];
-    messages.extend(report.row_errors.iter().cloned());
+    let mut bytes = 0;
+    let listed = report
+        .row_errors
+        .iter()
+        .take(LISTED_ROW_ERRORS)
+        .take_while(|e| {
+            bytes += e.len();
+            bytes <= LISTED_ROW_ERROR_BYTES
+        })
+        .count();
+    messages.extend(report.row_errors[..listed].iter().cloned());
+    if listed < report.row_errors.len() {
+        messages.push(format!(
+            "{} more row error(s) not listed",
+            report.row_errors.len() - listed
+        ));
+    }
     // The trailing space is the document's.
     messages.push(format!("Successfully saved {} items ", report.items_saved));
     messages.push(format!(
@@ -174,14 +228,17 @@ mod tests {
 
     #[test]
     fn the_document_has_every_documented_field() {
-        let job = job_document(&JobReport {
-            started: 1_604_355_970_096_000,
-            finished: 1_604_355_970_448_000,
-            rows: 2,
-            items_found: 1,
-            items_saved: 1,
-            row_errors: vec![],
-        });
+        let job = job_document(
+            &job_id(1_604_355_970_096_000),
+            &JobReport {
+                started: 1_604_355_970_096_000,
+                finished: 1_604_355_970_448_000,
+                rows: 2,
+                items_found: 1,
+                items_saved: 1,
+                row_errors: vec![],
+            },
+        );
         let d = &job.document;
         assert_eq!(d["_id"], job.id);
         assert_eq!(d["keyId"], "api-1604355970096");
@@ -209,5 +266,37 @@ mod tests {
             assert_eq!(d[field], value, "{field}");
         }
         assert!(job.id.starts_with("5fa08782"));
+    }
+
+    #[test]
+    fn row_errors_are_listed_up_to_a_bound_and_counted_in_full() {
+        let report = |n: usize, len: usize| JobReport {
+            started: 0,
+            finished: 0,
+            rows: n + 1,
+            items_found: 1,
+            items_saved: 1,
+            row_errors: (0..n)
+                .map(|i| format!("Row {}: Cannot find \"SKU\" {}.", i + 2, "x".repeat(len)))
+                .collect(),
+        };
+        let listed = |job: &Job| job.document["messages"].as_array().unwrap().len() - 5;
+        let few = job_document("id", &report(10, 10));
+        assert_eq!(listed(&few), 10);
+        let many = job_document("id", &report(1600, 254));
+        assert_eq!(many.document["totalRowsErrors"], 1600);
+        let messages = many.document["messages"].as_array().unwrap();
+        let kept = messages.len() - 6;
+        assert!(
+            kept * 280 <= LISTED_ROW_ERROR_BYTES && kept < 1600,
+            "{kept}"
+        );
+        assert_eq!(
+            messages[messages.len() - 3],
+            format!("{} more row error(s) not listed", 1600 - kept)
+        );
+        assert!(serde_json::to_vec(&many.document).unwrap().len() < 300 * 1024);
+        let counted = job_document("id", &report(1200, 1));
+        assert_eq!(listed(&counted), LISTED_ROW_ERRORS + 1);
     }
 }

@@ -22,7 +22,6 @@ pub struct UpdateItem {
     pub update: StockUpdate,
 }
 
-/// Why one item was not stored.
 /// An item that resolved: what will be written where.
 #[derive(Clone, Debug)]
 pub struct Target {
