@@ -85,6 +85,12 @@ impl Deadline {
         self.remaining().is_zero()
     }
 
+    /// `grace` past this deadline (or past now, if it has passed): for work that must still
+    /// be done within the margin kept for the response.
+    pub fn grace(self, grace: Duration) -> Deadline {
+        Deadline(self.0.max(Instant::now()) + grace)
+    }
+
     /// Whether waiting `wait` still leaves time for another attempt.
     pub fn allows(self, wait: Duration) -> bool {
         Instant::now() + wait < self.0

@@ -300,7 +300,7 @@ async fn confirm<P: Put>(
                 .collect()
         })
         .collect();
-    let grace = Deadline::at(deadline.instant().max(tokio::time::Instant::now()) + CONFIRM_GRACE);
+    let grace = deadline.grace(CONFIRM_GRACE);
     let policy = RetryPolicy {
         max_attempts: 2,
         ..policy
