@@ -16,7 +16,7 @@ One run measures, against one local DynamoDB endpoint (dynalite):
   8. per request type (1,000-item batchStock, Crux, bulk insert and Wix create, the
      single-product update, a 100-item query), what the emulator cannot distort: DynamoDB round
      trips on the critical path (from the function's own log), the function process's own CPU
-     time per request (user + system, Linux /proc) against the bare floor's for the same
+     time per request (user + system, Linux /proc schedstat, in nanoseconds) against the bare floor's for the same
      writes, and the capacity consumed (WRU, RRU, as DynamoDB reports it).
 1-3 run interleaved: every round stores 1,000 fresh records each way, in rotating order, after
 a few unmeasured rounds, so drift in the emulator hits every contender alike.
@@ -96,35 +96,42 @@ class Services:
         self.procs = []
 
 
+def on_cpu_seconds(schedstat):
+    """CPU seconds (user + system) one thread has run, from its /proc schedstat, counted in
+    nanoseconds. /proc's stat counts in clock ticks (10 ms), too coarse for one request."""
+    return int(schedstat.read_text().split()[0]) / 1e9
+
+
 class EmulatorCpu:
-    """User + system CPU seconds the emulator's main thread has used so far (Linux /proc;
-    None elsewhere). dynalite serves every call on Node.js's one JavaScript thread, so when it
-    is the bottleneck, that thread's CPU time per request is what a request costs, whoever
-    sends it. (V8's helper threads, garbage collection and compilation, run beside it.)"""
+    """CPU seconds the emulator's main thread has used so far (Linux /proc; None elsewhere).
+    dynalite serves every call on Node.js's one JavaScript thread, so when it is the
+    bottleneck, that thread's CPU time per request is what a request costs, whoever sends it.
+    (V8's helper threads, garbage collection and compilation, run beside it.)"""
 
     def __init__(self, pid):
-        self.stat = Path(f"/proc/{pid}/task/{pid}/stat")
-        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.schedstat = Path(f"/proc/{pid}/task/{pid}/schedstat")
 
     def seconds(self):
         try:
-            # Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+            return on_cpu_seconds(self.schedstat)
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / self.tick
 
 
 class ProcessCpu:
-    """User + system CPU seconds a whole process (all its threads) has used so far."""
+    """CPU seconds a whole process (all its live threads) has used so far."""
 
     def __init__(self, pid):
-        self.stat = Path(f"/proc/{pid}/stat")
-        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.tasks = Path(f"/proc/{pid}/task")
 
     def seconds(self):
-        fields = self.stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
+        total = 0.0
+        for task in self.tasks.iterdir():
+            try:
+                total += on_cpu_seconds(task / "schedstat")
+            except OSError:
+                pass  # a thread that ended between the listing and the read
+        return total
 
 
 def function_pid(function):
@@ -624,8 +631,8 @@ def main():
     parser.add_argument("--cold-samples", type=int, default=5, help="init measurements per function (default 5)")
     parser.add_argument("--profile-only", action="store_true",
                         help="only the per-request-type figures (no comparison rounds, cold starts or criterion)")
-    parser.add_argument("--profile-rounds", type=int, default=5,
-                        help="measured requests per request type for round trips, CPU and capacity (default 5)")
+    parser.add_argument("--profile-rounds", type=int, default=10,
+                        help="measured requests per request type for round trips, CPU and capacity (default 10)")
     args = parser.parse_args()
     if args.profile_only:
         # Two comparison rounds still run: they give the bare floor's CPU for the ratios.
