@@ -8,9 +8,11 @@
 use inventory_core::auth::Scope;
 use inventory_core::http::{App, Ctx, Endpoint, Kind, Rejection, Reply};
 use inventory_core::identifiers::Identifier;
+use inventory_core::jobs::Job;
 use inventory_core::lambda_http::Request;
 use inventory_core::lambda_http::http::StatusCode;
 use inventory_core::layout::now_micros;
+use inventory_core::model::Micros;
 use inventory_core::resolve::LocationError;
 use inventory_core::service::{self, ItemFailure, Target};
 use inventory_core::store::Backend;
@@ -62,57 +64,66 @@ impl Endpoint for BulkInsert {
             ));
         }
         unknown_location(&plan.items)?;
-        let found = JobReport::records(plan.items.iter().filter_map(|t| t.as_ref().ok()));
-        // The job as it will read if every resolved row is saved, stored beside the stock
-        // writes rather than after them; corrected below if any row was not saved.
-        let id = job_id(started);
-        let planned = job_document(
-            &id,
-            &JobReport::planned(started, &identifiers, found, &plan.items),
-        );
-        let (outcomes, kept) = tokio::join!(
-            service::commit(&app.store, tenant, plan.items, cx.deadline),
-            app.store.put_job(tenant, &planned, cx.deadline),
-        );
-        let all_saved = !outcomes
-            .iter()
-            .any(|o| o.as_ref().is_err_and(ItemFailure::is_store_failure));
-        let job = if all_saved {
-            planned
-        } else {
-            job_document(
-                &id,
-                &JobReport::new(started, &identifiers, found, &outcomes),
-            )
-        };
-        let kept = match kept {
-            Ok(()) if all_saved => Ok(()),
-            // Writes that ran to the deadline still get their job recorded: within the
-            // margin kept for the response.
-            _ => {
-                app.store
-                    .put_job(tenant, &job, cx.deadline.grace(JOB_GRACE))
-                    .await
-            }
-        };
-        if service::store_failed_all(&outcomes) {
-            return Err(Rejection::unavailable());
-        }
-        if let Err(e) = kept {
-            // The stock is saved, but the job record that says so is not: no `_id` that would
-            // read back as "not found".
-            tracing::error!(error = %e, job = %job.id, "the job record could not be stored");
-            let saved = job.document["totalItemsUploaded"].clone();
-            return Err(Rejection::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Kind::Internal,
-                format!(
-                    "Inventory insert failed: the job record could not be stored ({saved} item(s) were saved); send the request again"
-                ),
-            ));
-        }
+        let job = save_with_job(app, cx, started, &identifiers, plan.items).await?;
         Reply::ok(&job.document)
     }
+}
+
+/// Saves the rows and the job record that reports them, side by side: the job as it will read
+/// if every resolved row is saved goes out with the stock writes, not after them, and is
+/// corrected if any row was not saved. A job that cannot be stored fails the request (no
+/// `_id` that would read back as "not found"), though its stock is saved.
+async fn save_with_job<B: Backend>(
+    app: &App<B>,
+    cx: &Ctx,
+    started: Micros,
+    identifiers: &[Identifier],
+    items: Vec<Result<Target, ItemFailure>>,
+) -> Result<Job, Rejection> {
+    let tenant = &cx.principal.tenant;
+    let found = JobReport::records(items.iter().filter_map(|t| t.as_ref().ok()));
+    let id = job_id(started);
+    let planned = job_document(
+        &id,
+        &JobReport::planned(started, identifiers, found, &items),
+    );
+    let (outcomes, kept) = tokio::join!(
+        service::commit(&app.store, tenant, items, cx.deadline),
+        app.store.put_job(tenant, &planned, cx.deadline),
+    );
+    let all_saved = !outcomes
+        .iter()
+        .any(|o| o.as_ref().is_err_and(ItemFailure::is_store_failure));
+    let job = if all_saved {
+        planned
+    } else {
+        job_document(&id, &JobReport::new(started, identifiers, found, &outcomes))
+    };
+    let kept = match kept {
+        Ok(()) if all_saved => Ok(()),
+        // Writes that ran to the deadline still get their job recorded: within the margin
+        // kept for the response.
+        _ => {
+            app.store
+                .put_job(tenant, &job, cx.deadline.grace(JOB_GRACE))
+                .await
+        }
+    };
+    if service::store_failed_all(&outcomes) {
+        return Err(Rejection::unavailable());
+    }
+    if let Err(e) = kept {
+        tracing::error!(error = %e, job = %job.id, "the job record could not be stored");
+        let saved = job.document["totalItemsUploaded"].clone();
+        return Err(Rejection::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Internal,
+            format!(
+                "Inventory insert failed: the job record could not be stored ({saved} item(s) were saved); send the request again"
+            ),
+        ));
+    }
+    Ok(job)
 }
 
 /// The first row whose location the tenant does not have fails the request.
