@@ -83,9 +83,35 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (its index in v3's `mimalloc.h`; checked by a test).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps memory the function has freed for its next request instead of handing it back to
+/// the OS after a second idle: a warm instance then reuses its pages instead of faulting them
+/// in (and zeroing transparent huge pages) again on every request. Measured under
+/// `tools/benchmark --profile-only`: 13.5-17.5 ms of CPU per 1,000-item request before, 12.1-14.0
+/// after. A warm instance's memory stays at its peak, which is what Lambda bills anyway.
+pub fn keep_freed_memory() {
+    // SAFETY: sets a process-wide option, which mimalloc reads when it would purge.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reads and writes a process-wide option.
+        let (before, after) = unsafe {
+            let before = libmimalloc_sys::mi_option_get(PURGE_DELAY);
+            keep_freed_memory();
+            (before, libmimalloc_sys::mi_option_get(PURGE_DELAY))
+        };
+        // mimalloc v3's default purge delay is 1,000 ms: the index names that option.
+        assert!(before == 1000 || before == -1, "{before}");
+        assert_eq!(after, -1);
+    }
 
     /// Every size from 1 to 4 KiB and every alignment to 4 KiB, through each entry point:
     /// the block is aligned, zeroed where asked, and keeps its bytes across a realloc.

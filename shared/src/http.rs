@@ -623,6 +623,7 @@ fn render<D: Dialect>(result: Result<Reply, Rejection>, request_id: &str) -> Res
 /// Runs an endpoint as a Lambda function: init once (logs, store from the environment),
 /// then serve every invocation, several at once where Lambda allows it.
 pub async fn run<E: Endpoint>() -> Result<(), lambda_http::Error> {
+    crate::keep_freed_memory();
     telemetry::init();
     let store = crate::store::dynamo::DynamoStore::from_env().await?;
     let app = Arc::new(App::new(store));

@@ -31,4 +31,4 @@ pub mod testing;
 // Functions build and run requests through the same `lambda_http` the core was built with.
 pub use lambda_http;
 
-pub use allocator::Allocator;
+pub use allocator::{Allocator, keep_freed_memory};

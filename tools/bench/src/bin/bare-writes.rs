@@ -25,6 +25,8 @@ use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, sto
 use inventory_core::telemetry::{self, RequestMetrics};
 
 fn main() {
+    // The functions' allocator settings, so the floor differs from them only in its work.
+    inventory_core::keep_freed_memory();
     let count: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
