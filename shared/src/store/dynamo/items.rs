@@ -4,10 +4,12 @@
 //!
 //! | table     | pk                               | sk                                    |
 //! |-----------|----------------------------------|---------------------------------------|
-//! | catalog   | `{tenant}#{kind}#{value}`        | - (an identifier's variants: one JSON string) |
+//! | catalog   | `{tenant}#{kind}#{value}`        | -                                     |
 //! | api-keys  | SHA-256 of the key, hex          | -                                     |
 //! | stock     | `{tenant}#{variantId}`           | `{locationId}#{slot}` (see `stock`)   |
 //! | jobs      | `{tenant}#{jobId}`               | -                                     |
+//!
+//! An identifier's catalog item holds its variants as one JSON string ([`VARIANTS`]).
 
 use std::collections::HashMap;
 
