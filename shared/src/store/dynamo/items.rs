@@ -9,7 +9,7 @@
 //! | stock     | `{tenant}#{variantId}`           | `{locationId}#{slot}` (see `stock`)   |
 //! | jobs      | `{tenant}#{jobId}`               | -                                     |
 //!
-//! An identifier's catalog item holds its variants as one JSON string ([`VARIANTS`]).
+//! An identifier's catalog item holds its variants as one JSON string, attribute `variants`.
 
 use std::collections::HashMap;
 
