@@ -89,7 +89,7 @@ impl RetryPolicy {
 }
 
 /// The key attributes of an item, used to match unprocessed requests back to their item.
-type ItemKey = (Option<AttributeValue>, Option<AttributeValue>);
+pub type ItemKey = (Option<AttributeValue>, Option<AttributeValue>);
 
 fn key_of(item: &Item) -> ItemKey {
     (item.get(PK).cloned(), item.get(SK).cloned())
@@ -120,6 +120,8 @@ pub fn put(item: Item) -> Result<WriteRequest, StoreError> {
 pub trait Put: Send + Sync {
     /// The item as sent in an attempt stamped with `version`.
     fn request(&self, version: Version) -> WriteRequest;
+    /// The item's key: needed only to match what DynamoDB left undone, so made on demand.
+    fn key(&self) -> ItemKey;
     /// Whether the stored item carries the version it was sent with.
     const VERSIONED: bool;
 }
@@ -128,6 +130,9 @@ pub trait Put: Send + Sync {
 impl Put for WriteRequest {
     fn request(&self, _version: Version) -> WriteRequest {
         self.clone()
+    }
+    fn key(&self) -> ItemKey {
+        request_key(self)
     }
     const VERSIONED: bool = false;
 }
@@ -152,7 +157,6 @@ pub async fn write_all<P: Put>(
             slice.push(Pending {
                 index,
                 put,
-                key: (None, None),
                 sent: SmallVec::new(),
             });
         }
@@ -173,7 +177,6 @@ pub async fn write_all<P: Put>(
 struct Pending<P> {
     index: usize,
     put: P,
-    key: ItemKey,
     sent: SmallVec<[Version; 2]>,
 }
 
@@ -198,9 +201,7 @@ async fn write_slice<P: Put>(
         let version = Version::now();
         let mut requests = Vec::with_capacity(pending.len());
         for p in &mut pending {
-            let request = p.put.request(version);
-            p.key = request_key(&request);
-            requests.push(request);
+            requests.push(p.put.request(version));
             p.sent.push(version);
         }
         let call = client
@@ -227,9 +228,13 @@ async fn write_slice<P: Put>(
                     .and_then(|u| u.get(table))
                     .map(|list| list.iter().map(request_key).collect())
                     .unwrap_or_default();
-                let (left, stored): (Vec<_>, Vec<_>) = pending
-                    .into_iter()
-                    .partition(|p| unprocessed.contains(&p.key));
+                let (left, stored): (Vec<_>, Vec<_>) = if unprocessed.is_empty() {
+                    (Vec::new(), pending)
+                } else {
+                    pending
+                        .into_iter()
+                        .partition(|p| unprocessed.contains(&p.put.key()))
+                };
                 outcome.extend(stored.into_iter().map(|p| (p.index, Ok(version))));
                 pending = left;
                 WriteFailure::Unprocessed { attempts: attempt }
@@ -291,9 +296,10 @@ async fn confirm<P: Put>(
     deadline: Deadline,
     outcome: &mut Vec<(usize, Result<Version, WriteFailure>)>,
 ) -> Vec<Pending<P>> {
-    let wanted: Vec<Item> = pending
+    let keys: Vec<ItemKey> = pending.iter().map(|p| p.put.key()).collect();
+    let wanted: Vec<Item> = keys
         .iter()
-        .map(|Pending { key: (pk, sk), .. }| {
+        .map(|(pk, sk)| {
             [(PK, pk), (SK, sk)]
                 .into_iter()
                 .filter_map(|(name, v)| Some((name.to_owned(), v.clone()?)))
@@ -305,7 +311,11 @@ async fn confirm<P: Put>(
         max_attempts: 2,
         ..policy
     };
-    let found = match get_all(client, table, wanted, true, policy, grace).await {
+    let read = Read {
+        consistent: true,
+        projection: None,
+    };
+    let found = match get_all(client, table, wanted, read, policy, grace).await {
         Ok(found) => found,
         Err(e) => {
             tracing::warn!(error = %e, "could not confirm in-doubt writes; reporting them failed");
@@ -318,8 +328,8 @@ async fn confirm<P: Put>(
         .collect();
     let mut missing = Vec::new();
     let mut stored = 0;
-    for p in pending {
-        let there = landed.iter().find(|(k, _)| *k == p.key).map(|(_, v)| *v);
+    for (p, key) in pending.into_iter().zip(keys) {
+        let there = landed.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let ours = match there {
             Some(Some(version)) if P::VERSIONED => p.sent.contains(&version).then_some(version),
             Some(_) if !P::VERSIONED => p.sent.last().copied(),
@@ -341,19 +351,43 @@ async fn confirm<P: Put>(
     missing
 }
 
+/// How `get_all` reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Read {
+    /// Strongly consistent reads.
+    pub consistent: bool,
+    /// Only these attributes, where the caller needs no others.
+    pub projection: Option<Projection>,
+}
+
+/// A `ProjectionExpression` and the attribute names its placeholders stand for.
+#[derive(Clone, Copy, Debug)]
+pub struct Projection {
+    pub expression: &'static str,
+    pub names: &'static [(&'static str, &'static str)],
+}
+
 /// Reads items by key from `table`, 100 keys per call, retrying unprocessed keys. Missing
-/// items are absent from the result. `consistent` asks for strongly consistent reads.
+/// items are absent from the result.
 pub async fn get_all(
     client: &Client,
     table: &str,
     keys: Vec<Item>,
-    consistent: bool,
+    read: Read,
     policy: RetryPolicy,
     deadline: Deadline,
 ) -> Result<Vec<Item>, StoreError> {
-    let slices: Vec<Vec<Item>> = keys.chunks(READ_SLICE).map(<[Item]>::to_vec).collect();
+    let mut slices: Vec<Vec<Item>> = Vec::with_capacity(keys.len().div_ceil(READ_SLICE));
+    for (index, key) in keys.into_iter().enumerate() {
+        if index % READ_SLICE == 0 {
+            slices.push(Vec::with_capacity(READ_SLICE));
+        }
+        if let Some(slice) = slices.last_mut() {
+            slice.push(key);
+        }
+    }
     let results: Vec<Result<Vec<Item>, StoreError>> = stream::iter(slices)
-        .map(|slice| get_slice(client, table, slice, consistent, policy, deadline))
+        .map(|slice| get_slice(client, table, slice, read, policy, deadline))
         .buffer_unordered(policy.reads_in_flight.max(1))
         .collect()
         .await;
@@ -368,7 +402,7 @@ async fn get_slice(
     client: &Client,
     table: &str,
     mut keys: Vec<Item>,
-    consistent: bool,
+    read: Read,
     policy: RetryPolicy,
     deadline: Deadline,
 ) -> Result<Vec<Item>, StoreError> {
@@ -379,9 +413,16 @@ async fn get_slice(
             telemetry::add(|m: &RequestMetrics| &m.dynamodb_retries, 1);
         }
         attempt += 1;
-        let request = KeysAndAttributes::builder()
+        let mut request = KeysAndAttributes::builder()
             .set_keys(Some(std::mem::take(&mut keys)))
-            .consistent_read(consistent)
+            .consistent_read(read.consistent);
+        if let Some(Projection { expression, names }) = read.projection {
+            request = request.projection_expression(expression);
+            for (placeholder, name) in names {
+                request = request.expression_attribute_names(*placeholder, *name);
+            }
+        }
+        let request = request
             .build()
             .map_err(|e| StoreError::Rejected(Box::new(e)))?;
         let call = client

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::batch::{Projection, Read};
 use crate::auth::{KeyHash, Scope, StoredKey};
 use crate::catalog::{CatalogEntry, Location, TenantSettings, Variant};
 use crate::identifiers::{CatalogKey, KeyKind};
@@ -46,7 +47,12 @@ pub fn catalog_pk(tenant: &TenantId, key: &CatalogKey) -> String {
 }
 
 pub fn catalog_key_item(tenant: &TenantId, key: &CatalogKey) -> Item {
-    HashMap::from([(PK.to_owned(), AttributeValue::S(catalog_pk(tenant, key)))])
+    key_item_of(catalog_pk(tenant, key))
+}
+
+/// The key of an item whose key is `pk` alone.
+pub fn key_item_of(pk: String) -> Item {
+    HashMap::from([(PK.to_owned(), AttributeValue::S(pk))])
 }
 
 /// Where an identifier's variants are kept: one JSON text, which a lookup reads with one
@@ -59,6 +65,9 @@ const VARIANTS: &str = "variants";
 #[serde(rename_all = "camelCase")]
 struct CatalogItem {
     pk: String,
+    /// Written for people reading the table; lookups leave it out (`CATALOG_READ`), as the
+    /// key they asked for names the kind.
+    #[serde(default)]
     kind: String,
     /// Earlier versions' form: a list of maps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +77,20 @@ struct CatalogItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tenant: Option<TenantSettings>,
 }
+
+/// What a lookup reads of a catalog item: every attribute but `kind`.
+pub const CATALOG_READ: Read = Read {
+    consistent: false,
+    projection: Some(Projection {
+        expression: "#p, #v, #l, #t",
+        names: &[
+            ("#p", PK),
+            ("#v", VARIANTS),
+            ("#l", "location"),
+            ("#t", "tenant"),
+        ],
+    }),
+};
 
 pub fn catalog_item(
     tenant: &TenantId,

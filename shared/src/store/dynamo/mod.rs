@@ -208,7 +208,10 @@ impl DynamoStore {
             &self.client,
             &self.table(table),
             keys,
-            true,
+            batch::Read {
+                consistent: true,
+                projection: None,
+            },
             self.policy,
             deadline,
         )
@@ -304,6 +307,11 @@ impl Put for StockPut {
         // reported as rejected.
         put(item).unwrap_or_else(|_| WriteRequest::builder().build())
     }
+
+    fn key(&self) -> batch::ItemKey {
+        let s = |text: &String| Some(AttributeValue::S(text.clone()));
+        (s(&self.pk), s(&self.sk))
+    }
 }
 
 impl KeyStore for DynamoStore {
@@ -337,21 +345,17 @@ impl CatalogStore for DynamoStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let by_pk: HashMap<String, &CatalogKey> = keys
-            .iter()
-            .map(|k| (items::catalog_pk(tenant, k), k))
-            .collect();
-        let wanted = keys
-            .iter()
-            .map(|k| items::catalog_key_item(tenant, k))
-            .collect();
+        let pks: Vec<String> = keys.iter().map(|k| items::catalog_pk(tenant, k)).collect();
+        let wanted = pks.iter().cloned().map(items::key_item_of).collect();
+        let by_pk: foldhash::HashMap<&str, &CatalogKey> =
+            pks.iter().map(String::as_str).zip(keys).collect();
         let found = telemetry::timed(
             |m| &m.resolve_micros,
             get_all(
                 &self.client,
                 &self.table(Table::Catalog),
                 wanted,
-                false,
+                items::CATALOG_READ,
                 self.policy,
                 deadline,
             ),
@@ -360,7 +364,8 @@ impl CatalogStore for DynamoStore {
         found
             .into_iter()
             .filter_map(|item| {
-                let key = items::string(&item, PK).and_then(|pk| by_pk.get(&pk).copied())?;
+                let pk = item.get(PK).and_then(|v| v.as_s().ok())?;
+                let key = *by_pk.get(pk.as_str())?;
                 Some(items::catalog_entry(key.kind, item).map(|entry| (key.clone(), entry)))
             })
             .collect()
