@@ -46,10 +46,6 @@ pub fn catalog_pk(tenant: &TenantId, key: &CatalogKey) -> String {
     format!("{tenant}#{}#{}", key.kind.as_str(), key.value)
 }
 
-pub fn catalog_key_item(tenant: &TenantId, key: &CatalogKey) -> Item {
-    key_item_of(catalog_pk(tenant, key))
-}
-
 /// The key of an item whose key is `pk` alone.
 pub fn key_item_of(pk: String) -> Item {
     HashMap::from([(PK.to_owned(), AttributeValue::S(pk))])
@@ -161,7 +157,7 @@ struct KeyItem {
 }
 
 pub fn key_pk(hash: &KeyHash) -> Item {
-    HashMap::from([(PK.to_owned(), AttributeValue::S(hash.to_hex()))])
+    key_item_of(hash.to_hex())
 }
 
 pub fn key_item(key: &StoredKey) -> Result<Item, StoreError> {
