@@ -148,19 +148,12 @@ pub async fn write_all<P: Put>(
     deadline: Deadline,
 ) -> Vec<Result<Version, WriteFailure>> {
     let total = puts.len();
-    let mut slices: Vec<Vec<Pending<P>>> = Vec::new();
-    for (index, put) in puts.into_iter().enumerate() {
-        if index % WRITE_SLICE == 0 {
-            slices.push(Vec::with_capacity(WRITE_SLICE));
-        }
-        if let Some(slice) = slices.last_mut() {
-            slice.push(Pending {
-                index,
-                put,
-                sent: SmallVec::new(),
-            });
-        }
-    }
+    let pending = puts.into_iter().enumerate().map(|(index, put)| Pending {
+        index,
+        put,
+        sent: SmallVec::new(),
+    });
+    let slices = slices(pending, WRITE_SLICE);
     let mut results = vec![Err(WriteFailure::Unavailable); total];
     let mut done = stream::iter(slices)
         .map(|slice| write_slice(client, table, slice, policy, deadline))
@@ -171,6 +164,22 @@ pub async fn write_all<P: Put>(
         }
     }
     results
+}
+
+/// `items` in slices of `size`, in order, moved rather than copied.
+fn slices<T>(items: impl IntoIterator<Item = T>, size: usize) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        match out.last_mut() {
+            Some(slice) if slice.len() < size => slice.push(item),
+            _ => out.push({
+                let mut slice = Vec::with_capacity(size);
+                slice.push(item);
+                slice
+            }),
+        }
+    }
+    out
 }
 
 /// A put not yet known to be stored, with the versions it has been sent with.
@@ -377,15 +386,7 @@ pub async fn get_all(
     policy: RetryPolicy,
     deadline: Deadline,
 ) -> Result<Vec<Item>, StoreError> {
-    let mut slices: Vec<Vec<Item>> = Vec::with_capacity(keys.len().div_ceil(READ_SLICE));
-    for (index, key) in keys.into_iter().enumerate() {
-        if index % READ_SLICE == 0 {
-            slices.push(Vec::with_capacity(READ_SLICE));
-        }
-        if let Some(slice) = slices.last_mut() {
-            slice.push(key);
-        }
-    }
+    let slices = slices(keys, READ_SLICE);
     let results: Vec<Result<Vec<Item>, StoreError>> = stream::iter(slices)
         .map(|slice| get_slice(client, table, slice, read, policy, deadline))
         .buffer_unordered(policy.reads_in_flight.max(1))
@@ -499,6 +500,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_keep_order_and_fill_each_but_the_last() {
+        let cut = slices(0..60, 25);
+        assert_eq!(cut.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
+        assert_eq!(cut.concat(), (0..60).collect::<Vec<_>>());
+        assert!(slices(0..0, 25).is_empty());
+    }
 
     #[test]
     fn backoff_is_full_jitter_under_a_doubling_capped_ceiling() {
