@@ -13,7 +13,8 @@ One run measures, against one local DynamoDB endpoint (dynalite):
      stripped and zipped size of the arm64 artifact, peak RSS serving a 1,000-item request;
   7. the emulator's CPU time per request for 1-3 (its JavaScript thread, from Linux /proc),
      and from it the best ratios the emulator's own work allows any function;
-  8. per request type (1,000-item batchStock, Crux, bulk insert and Wix create, the
+  8. per request type (1,000-item batchStock, Crux and bulk insert, each both repeating the
+     identifiers of the request before and with new ones; 1,000-item Wix create, the
      single-product update, a 100-item query), what the emulator cannot distort: DynamoDB round
      trips on the critical path (from the function's own log), the function process's own CPU
      time per request (user + system, Linux /proc schedstat, in nanoseconds) against the bare floor's for the same
@@ -408,14 +409,26 @@ def request_line(log_path, request_id, seconds=5):
         time.sleep(0.05)
 
 
-def request_types(block, rounds):
-    """(name, function, minimum round trips, request for round r, check of the answer)."""
+def request_types(block, rounds, fresh_block):
+    """(name, function, minimum round trips, request for round r, check of the answer).
+    Each 1,000-item update comes twice: pushing the same identifiers as the request before it,
+    as a stock feed does (a warm instance resolves them from its catalog cache: minimum one
+    round trip, the write), and pushing identifiers the instance has not resolved yet, a block
+    of its own every round (minimum two: the catalog read, then the write)."""
     bearer = {"authorization": f"Bearer {KEY}"}
     ids = range(block * ITEMS, block * ITEMS + ITEMS)
-    batch = json.dumps({"batchStock": {"item": [{"variant_id": variant(i), "inStock": 2} for i in ids]}})
-    crux = json.dumps([{"sku_id": sku(i), "quantity_in_stock": 3} for i in ids])
-    bulk = json.dumps([{"sku": sku(i), "totalQuantity": 4, "locationId": LOCATION} for i in ids])
     query = json.dumps({"items": [{"variantId": variant(i)} for i in list(ids)[:100]], "locationIds": [LOCATION]})
+
+    def batch(b):
+        return json.dumps({"batchStock": {"item": [{"variant_id": variant(i), "inStock": 2}
+                                                   for i in range(b * ITEMS, b * ITEMS + ITEMS)]}})
+
+    def crux(b):
+        return json.dumps([{"sku_id": sku(i), "quantity_in_stock": 3} for i in range(b * ITEMS, b * ITEMS + ITEMS)])
+
+    def bulk(b):
+        return json.dumps([{"sku": sku(i), "totalQuantity": 4, "locationId": LOCATION}
+                           for i in range(b * ITEMS, b * ITEMS + ITEMS)])
 
     def wix(r):
         # Creates need records that have no stock yet: a block of their own every round.
@@ -423,16 +436,20 @@ def request_types(block, rounds):
         return json.dumps({"inventoryItems": [{"variantId": variant(i), "productId": f"BP{i:06d}", "locationId": "W2",
                                                "quantity": 5} for i in range(first, first + ITEMS)]})
 
-    return [
-        ("batchStock 1,000", "batch-stock", 2,
-         lambda r: (f"/api/batchStock?warehouse_id={LOCATION}", bearer, batch),
+    updates = [
+        ("batchStock 1,000", "batch-stock", f"/api/batchStock?warehouse_id={LOCATION}", bearer, batch,
          lambda a: a.get("allPassed") is True),
-        ("Crux 1,000", "crux-bulk-inventory", 2,
-         lambda r: ("/timp/products/skus/inventory/bulk/", {"authorization": f"Token {KEY}"}, crux),
-         lambda a: all(e["status_code"] == 200 for e in a)),
-        ("bulk insert 1,000", "bulk-insert", 2,
-         lambda r: ("/inventory/bulk-insert", bearer, bulk),
+        ("Crux 1,000", "crux-bulk-inventory", "/timp/products/skus/inventory/bulk/", {"authorization": f"Token {KEY}"},
+         crux, lambda a: all(e["status_code"] == 200 for e in a)),
+        ("bulk insert 1,000", "bulk-insert", "/inventory/bulk-insert", bearer, bulk,
          lambda a: a.get("totalItemsUploaded") == ITEMS),
+    ]
+    types = []
+    for name, function, path, headers, body, ok in updates:
+        repeated = body(block)
+        types.append((name, function, 1, lambda r, p=path, h=headers, b=repeated: (p, h, b), ok))
+        types.append((f"{name} new ids", function, 2, lambda r, p=path, h=headers, b=body: (p, h, b(fresh_block + r)), ok))
+    return types + [
         ("Wix create 1,000", "wix-inventory-create", 3,
          lambda r: ("/stores/v3/bulk/inventory-items/create", {"authorization": KEY}, wix(r)),
          lambda a: a["bulkActionMetadata"]["totalSuccesses"] == ITEMS),
@@ -446,10 +463,11 @@ def request_types(block, rounds):
     ]
 
 
-BULK_TYPES = ("batchStock 1,000", "Crux 1,000", "bulk insert 1,000")
+BULK_TYPES = tuple(f"{name}{kind}" for name in ("batchStock 1,000", "Crux 1,000", "bulk insert 1,000")
+                   for kind in ("", " new ids"))
 
 
-def profile(api_port, log_path, block, rounds, bare_writes):
+def profile(api_port, log_path, block, rounds, fresh_block, bare_writes):
     """Per request type: round trips on the critical path, the function's CPU, capacity.
     The first request of each type starts the function (and looks its key up); then
     `rounds` measured ones, warm, as Lambda serves most requests. Each measured 1,000-item
@@ -457,7 +475,7 @@ def profile(api_port, log_path, block, rounds, bare_writes):
     ratio compares come from the same minutes of the machine's life."""
     out = {}
     bare_round = 1_000_000
-    for name, function, minimum, request, ok in request_types(block, rounds):
+    for name, function, minimum, request, ok in request_types(block, rounds, fresh_block):
         figures = {"round_trips": [], "cpu_ms": [], "wru": [], "rru": [], "calls": [], "bare_cpu_ms": []}
         first = None
         for r in range(rounds + 1):
@@ -672,7 +690,8 @@ def main():
         admin = str(ROOT / "target" / "release" / "inventory-admin")
         profile_block = args.warmup + args.rounds
         cold_block = profile_block + args.profile_rounds + 2
-        blocks = cold_block + len(FUNCTIONS) + 1
+        fresh_block = cold_block + len(FUNCTIONS) + 1  # the profile's new identifiers
+        blocks = fresh_block + args.profile_rounds + 1
         log(f"seeding {blocks * ITEMS} variants")
         seed = LOCAL / "bench-seed.json"
         seed_text = seed_file(blocks * ITEMS)
@@ -697,7 +716,8 @@ def main():
             Contender("boto3", Boto3BatchWriter(endpoint, prefix), meter), Contender("bare", bare_writes, meter)]
         compare(contenders, args.warmup, args.rounds)
         log(f"round trips, CPU and capacity per request type: {args.profile_rounds} measured requests each")
-        per_type = profile(api_port, LOCAL / "bench-api.log", profile_block, args.profile_rounds, bare_writes)
+        per_type = profile(api_port, LOCAL / "bench-api.log", profile_block, args.profile_rounds, fresh_block,
+                           bare_writes)
         bare_writes.close()
         # The floor's CPU as measured beside our requests (the paired rounds of the profile).
         bare_cpu_ms = statistics.median(bare_writes.cpu_seconds[-len(BULK_TYPES) * args.profile_rounds:]) * 1000
@@ -718,7 +738,6 @@ def main():
         log("CPU per item (criterion)")
         cpu = cpu_per_item()
 
-    bulk = ("batchStock 1,000", "Crux 1,000", "bulk insert 1,000")
     summary = {"items_per_request": ITEMS, "end_to_end": e2e, "boto3_batch_writer": boto, "bare_write_floor": bare,
                "ratios": {}, "dynamodb_calls": calls, "cpu_per_item": cpu, "cold_start": cold,
                "critical_path_round_trips": {
@@ -728,7 +747,7 @@ def main():
                "cpu_ms_per_request": {**{name: f["cpu_ms"] for name, f in per_type.items()},
                                       "bare floor 1,000": bare_cpu_ms},
                "cpu_ratio_vs_bare": {name: per_type[name]["cpu_ms"] / per_type[name]["bare_cpu_ms"]
-                                     for name in bulk if per_type[name]["cpu_ms"] is not None},
+                                     for name in BULK_TYPES if per_type[name]["cpu_ms"] is not None},
                "wru_per_request": {name: f["wru"] for name, f in per_type.items()},
                "rru_per_request": {name: f["rru"] for name, f in per_type.items()},
                "dynamodb_calls_per_request": {name: f["dynamodb_calls"] for name, f in per_type.items()}}
@@ -765,15 +784,17 @@ def main():
                         ("boto3 batch_writer", boto), ("bare BatchWriteItem", bare)]:
             print(f"  {name:22} {f['emulator_cpu_ms']:7.1f} ms")
     print(f"\nPer request type ({args.profile_rounds} warm requests each, medians; what the emulator cannot distort):")
-    print(f"  {'':22} {'round trips':>11} {'(first, min)':>13} {'CPU ms':>8} {'÷ bare':>7} {'WRU':>7} {'RRU':>7} {'calls':>6}")
+    print("  (a bulk update pushes either the identifiers of the request before it, as a stock feed does, or, 'new ids',")
+    print("  identifiers the warm instance has not resolved yet)")
+    print(f"  {'':26} {'round trips':>11} {'(first, min)':>13} {'CPU ms':>8} {'÷ bare':>7} {'WRU':>7} {'RRU':>7} {'calls':>6}")
     for name, f in per_type.items():
         ratio = summary["cpu_ratio_vs_bare"].get(name)
         ratio = f"x{ratio:.2f}" if ratio is not None else ""
         cpu_ms = f"{f['cpu_ms']:8.1f}" if f["cpu_ms"] is not None else f"{'':8}"
-        print(f"  {name:22} {f['round_trips']:11} {'(' + str(f['first_request_round_trips']) + ', ' + str(f['minimum_round_trips']) + ')':>13}"
+        print(f"  {name:26} {f['round_trips']:11} {'(' + str(f['first_request_round_trips']) + ', ' + str(f['minimum_round_trips']) + ')':>13}"
               f" {cpu_ms} {ratio:>7} {f['wru']:7.1f} {f['rru']:7.1f} {f['dynamodb_calls']:6}")
-    print(f"  {'boto3 batch_writer':22} {boto_round_trips:11}")
-    print(f"  {'bare floor':22} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
+    print(f"  {'boto3 batch_writer':26} {boto_round_trips:11}")
+    print(f"  {'bare floor':26} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
     print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
     for name, c in calls.items():
         print(f"  {name:22} {c['calls']}  minimum {c['minimum']}  {'at minimum' if c['at_minimum'] else 'ABOVE MINIMUM'}")

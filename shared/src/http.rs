@@ -17,10 +17,10 @@ use tracing::Instrument;
 
 use crate::auth::{self, AuthError, KeyHash, KeyScheme, Principal, Scope};
 use crate::idempotency::{self, Claim, Decision, SavedResponse, ScopedKey};
-use crate::key_cache::KeyCache;
 use crate::render;
 use crate::store::{Backend, Deadline, StoreError};
 use crate::telemetry::{self, RequestMetrics};
+use crate::ttl_cache::KeyCache;
 
 /// Largest request body accepted. A 1,000-item batch is far below it.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -266,7 +266,7 @@ impl<B> App<B> {
     pub fn uncached(store: B) -> Self {
         App {
             store,
-            keys: KeyCache::new(Duration::ZERO),
+            keys: KeyCache::off(),
         }
     }
 }
@@ -341,6 +341,7 @@ pub async fn serve<E: Endpoint, B: Backend>(app: &App<B>, req: Request) -> Respo
             wru = counts.wru(),
             rru = counts.rru(),
             round_trips = counts.round_trips,
+            catalog_cache_hits = counts.catalog_cache_hits,
             resolve_ms = metrics.resolve_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             write_ms = metrics.write_micros.load(std::sync::atomic::Ordering::Relaxed) / 1000,
             "request finished"
@@ -373,7 +374,7 @@ async fn admit_and_handle<E: Endpoint, B: Backend>(
         None => {
             let stored = app.store.find_key(&hash, deadline).await?;
             if let Some(key) = &stored {
-                app.keys.put(key);
+                app.keys.put(key.hash, key.clone());
             }
             stored
         }

@@ -12,7 +12,6 @@ pub mod http;
 pub mod idempotency;
 pub mod identifiers;
 pub mod jobs;
-pub mod key_cache;
 pub mod layout;
 pub mod model;
 pub mod reader;
@@ -23,6 +22,7 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod ttl_cache;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]

@@ -44,6 +44,8 @@ pub struct RequestMetrics {
     /// of a unit: write request units and read request units.
     pub wru_milli: AtomicU64,
     pub rru_milli: AtomicU64,
+    /// Catalog keys resolved from the warm instance's cache, with no read.
+    pub catalog_cache_hits: AtomicU64,
     /// Whether the request stored anything (items, a created record, a job record): then its
     /// response is kept for an `Idempotency-Key` replay.
     pub wrote: std::sync::atomic::AtomicBool,
@@ -64,6 +66,7 @@ pub struct Counts {
     /// Consumed capacity in thousandths of a unit (see [`Counts::wru`], [`Counts::rru`]).
     pub wru_milli: u64,
     pub rru_milli: u64,
+    pub catalog_cache_hits: u64,
     /// Round trips on the critical path (see [`RequestMetrics::round_trips`]).
     pub round_trips: u64,
 }
@@ -115,6 +118,7 @@ impl RequestMetrics {
             dynamodb_retries: self.dynamodb_retries.load(Relaxed),
             wru_milli: self.wru_milli.load(Relaxed),
             rru_milli: self.rru_milli.load(Relaxed),
+            catalog_cache_hits: self.catalog_cache_hits.load(Relaxed),
             round_trips: self.round_trips() as u64,
         }
     }

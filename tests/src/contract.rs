@@ -588,3 +588,35 @@ pub async fn jobs_and_keys_belong_to_their_tenant<B: Harness>(store: &B) {
     .await;
     assert!(record(store, &b, "V0", "L1").await.is_none());
 }
+
+/// A warm DynamoDB store resolves identifiers it found in the last minute without reading
+/// them again; an identifier it did not find is read again each time (so one added to the
+/// catalog resolves at once); with the cache off, every lookup reads.
+pub async fn warm_lookups_read_only_what_was_not_found(store: DynamoStore) {
+    let (t, _) = tenant_with_variants(&store, 50).await;
+    let items = || -> Vec<UpdateItem> {
+        (1..50)
+            .map(|i| format!("V{i}"))
+            .chain(["NOT-IN-CATALOG".to_owned()])
+            .map(|v| item(&v, "L1", update(|u| u.on_hand = Some(1))))
+            .collect()
+    };
+    let plan_counted = |store: DynamoStore| {
+        let t = t.clone();
+        async move {
+            let (plan, counts) =
+                counted(service::plan(&store, &t, items(), |_| {}, deadline())).await;
+            let plan = plan.expect("catalog pass");
+            let unknown = plan.items.iter().filter(|i| i.is_err()).count();
+            let read = (counts.dynamodb_calls, counts.rru_milli);
+            (unknown, read, counts.catalog_cache_hits)
+        }
+    };
+    // 49 variants, one unknown identifier and L1: 51 keys, one BatchGetItem.
+    let (unknown, cold, hits) = plan_counted(store.clone()).await;
+    assert_eq!((unknown, cold.0, hits), (1, 1, 0), "cold");
+    // Only the unknown identifier is read again (half a read unit); 50 come from the cache.
+    assert_eq!(plan_counted(store.clone()).await, (1, (1, 500), 50), "warm");
+    let uncached = store.with_catalog_cache(std::time::Duration::ZERO);
+    assert_eq!(plan_counted(uncached).await, (1, cold, 0), "cache off");
+}

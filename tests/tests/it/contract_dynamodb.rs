@@ -51,3 +51,8 @@ async fn create_is_create_only_even_when_racing() {
 async fn jobs_and_keys_belong_to_their_tenant() {
     contract::jobs_and_keys_belong_to_their_tenant(&dynamo().await).await;
 }
+
+#[tokio::test]
+async fn warm_lookups_read_only_what_was_not_found() {
+    contract::warm_lookups_read_only_what_was_not_found(dynamo().await).await;
+}

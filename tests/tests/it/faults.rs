@@ -40,8 +40,9 @@ async fn rig() -> Rig {
         ..RetryPolicy::default()
     };
     let client = DynamoStore::client_for_endpoint(&proxy.url).await;
-    // Every key looked up: the faults apply to the key lookup too.
-    let app = App::uncached(DynamoStore::new(client, Tables::from_env(), policy));
+    // Every key and catalog entry looked up: the faults apply to those lookups too.
+    let store = DynamoStore::new(client, Tables::from_env(), policy);
+    let app = App::uncached(store.with_catalog_cache(Duration::ZERO));
     Rig {
         proxy,
         app,
@@ -566,7 +567,8 @@ mod landing_order {
             cap: Duration::from_millis(400),
             ..RetryPolicy::default()
         };
-        rig.app = App::uncached(DynamoStore::new(client, Tables::from_env(), policy));
+        let store = DynamoStore::new(client, Tables::from_env(), policy);
+        rig.app = App::uncached(store.with_catalog_cache(Duration::ZERO));
         let direct = App::new(dynamo().await);
         rig.proxy
             .inject("BatchWriteItem", Fault::ResetAfterForward, Some(1));
