@@ -60,6 +60,8 @@ const VARIANTS: &str = "variants";
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CatalogItem {
+    /// A lookup has taken the pk out of the answer before decoding it (to key its cache).
+    #[serde(default)]
     pk: String,
     /// Written for people reading the table; lookups leave it out (`CATALOG_READ`), as the
     /// key they asked for names the kind.
@@ -270,5 +272,31 @@ mod tests {
         assert!(matches!(earlier[VARIANTS], AttributeValue::L(_)));
         assert_eq!(catalog_entry(KeyKind::Sku, item).unwrap(), entry);
         assert_eq!(catalog_entry(KeyKind::Sku, earlier).unwrap(), entry);
+    }
+
+    /// A lookup decodes an answer whose pk it has taken out, whatever the entry's kind.
+    #[test]
+    fn entries_decode_without_their_pk() {
+        let tenant = TenantId::parse("demo").unwrap();
+        let location = Location {
+            id: "L1".into(),
+            default: true,
+            name: None,
+        };
+        let cases = [
+            (KeyKind::Location, CatalogEntry::Location(location)),
+            (KeyKind::Account, CatalogEntry::Account),
+            (
+                KeyKind::Tenant,
+                CatalogEntry::Tenant(TenantSettings::default()),
+            ),
+            (KeyKind::Sku, CatalogEntry::Variants(vec![])),
+        ];
+        for (kind, entry) in cases {
+            let mut item = catalog_item(&tenant, &CatalogKey::new(kind, "X"), &entry).unwrap();
+            item.remove(PK).unwrap();
+            item.remove("kind");
+            assert_eq!(catalog_entry(kind, item).unwrap(), entry, "{kind:?}");
+        }
     }
 }

@@ -408,14 +408,14 @@ impl CatalogStore for DynamoStore {
         )
         .await?;
         let mut remember = self.catalog_cache.lock();
-        for item in found {
-            let Some(AttributeValue::S(pk)) = item.get(PK) else {
+        for mut item in found {
+            // The pk is taken out of the answer (the decode does not read it), to key the cache.
+            let Some(AttributeValue::S(pk)) = item.remove(PK) else {
                 continue;
             };
             let Some(&key) = missed.get(pk.as_str()) else {
                 continue;
             };
-            let pk = pk.clone();
             let entry = items::catalog_entry(key.kind, item)?;
             remember.put(pk, entry.clone());
             entries.push((key.clone(), entry));
