@@ -376,9 +376,8 @@ impl CatalogStore for DynamoStore {
         let pks: Vec<String> = keys.iter().map(|k| items::catalog_pk(tenant, k)).collect();
         let mut entries = Vec::with_capacity(keys.len());
         let mut missed: foldhash::HashMap<&str, &CatalogKey> = foldhash::HashMap::default();
-        if self.catalog_cache.is_off() {
-            missed.extend(pks.iter().map(String::as_str).zip(keys));
-        } else {
+        {
+            // Locked in a block of its own: the guard must be gone before the read's await.
             let cached = self.catalog_cache.lock();
             for (pk, key) in pks.iter().zip(keys) {
                 match cached.get(pk.as_str()) {
@@ -386,8 +385,8 @@ impl CatalogStore for DynamoStore {
                     None => _ = missed.insert(pk, key),
                 }
             }
-            telemetry::add(|m| &m.catalog_cache_hits, entries.len() as u64);
         }
+        telemetry::add(|m| &m.catalog_cache_hits, entries.len() as u64);
         if missed.is_empty() {
             return Ok(entries);
         }
