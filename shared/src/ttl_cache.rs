@@ -26,6 +26,18 @@ pub const KEY_TTL_VAR: &str = "KEY_CACHE_SECONDS";
 /// distinct valid keys.
 const MAX_KEYS: usize = 10_000;
 
+/// What an entry counts against its cache's bound: roughly the memory it holds, in units of
+/// the cache's choosing (one per key; one per variant for catalog entries).
+pub trait Weight {
+    fn weight(&self) -> usize;
+}
+
+impl Weight for StoredKey {
+    fn weight(&self) -> usize {
+        1
+    }
+}
+
 impl KeyCache {
     /// From `KEY_CACHE_SECONDS`, 60 by default.
     pub fn from_env() -> KeyCache {
@@ -47,20 +59,35 @@ pub fn ttl_from_env(var: &str) -> Duration {
     Duration::from_secs(seconds)
 }
 
-/// A map whose entries expire `ttl` after they were put. A zero `ttl` turns it off. Past
-/// `max_entries` it starts again empty: simpler than evicting, and only a flood of distinct
-/// entries within one lifetime reaches it.
+/// A map whose entries expire `ttl` after they were put. A zero `ttl` turns it off. The
+/// entries' [`Weight`]s add up to at most `capacity`: an entry that would pass it starts the
+/// map again empty (simpler than evicting; only a flood of distinct entries within one lifetime
+/// reaches it), and an entry heavier than the whole capacity is not kept.
 pub struct TtlCache<K, V> {
     ttl: Duration,
-    max_entries: usize,
-    entries: Mutex<foldhash::HashMap<K, (V, Instant)>>,
+    capacity: usize,
+    entries: Mutex<Held<K, V>>,
 }
 
-impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
-    pub fn new(ttl: Duration, max_entries: usize) -> Self {
+struct Held<K, V> {
+    map: foldhash::HashMap<K, (V, Instant)>,
+    weight: usize,
+}
+
+impl<K, V> Default for Held<K, V> {
+    fn default() -> Self {
+        Held {
+            map: foldhash::HashMap::default(),
+            weight: 0,
+        }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone + Weight> TtlCache<K, V> {
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
         TtlCache {
             ttl,
-            max_entries,
+            capacity,
             entries: Mutex::default(),
         }
     }
@@ -70,8 +97,8 @@ impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
     pub fn lock(&self) -> Entries<'_, K, V> {
         Entries {
             ttl: self.ttl,
-            max_entries: self.max_entries,
-            map: self.entries.lock().unwrap_or_else(PoisonError::into_inner),
+            capacity: self.capacity,
+            held: self.entries.lock().unwrap_or_else(PoisonError::into_inner),
         }
     }
 
@@ -101,28 +128,35 @@ impl<K, V> std::fmt::Debug for TtlCache<K, V> {
 /// A locked [`TtlCache`].
 pub struct Entries<'a, K, V> {
     ttl: Duration,
-    max_entries: usize,
-    map: MutexGuard<'a, foldhash::HashMap<K, (V, Instant)>>,
+    capacity: usize,
+    held: MutexGuard<'a, Held<K, V>>,
 }
 
-impl<K: Hash + Eq, V: Clone> Entries<'_, K, V> {
+impl<K: Hash + Eq, V: Clone + Weight> Entries<'_, K, V> {
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let (value, at) = self.map.get(key)?;
+        let (value, at) = self.held.map.get(key)?;
         (at.elapsed() < self.ttl).then(|| value.clone())
     }
 
     pub fn put(&mut self, key: K, value: V) {
-        if self.ttl.is_zero() {
+        let weight = value.weight();
+        if self.ttl.is_zero() || weight > self.capacity {
             return;
         }
-        if self.map.len() >= self.max_entries {
-            self.map.clear();
+        let held = &mut *self.held;
+        if let Some((replaced, _)) = held.map.remove(&key) {
+            held.weight -= replaced.weight();
         }
-        self.map.insert(key, (value, Instant::now()));
+        if held.weight + weight > self.capacity {
+            held.map.clear();
+            held.weight = 0;
+        }
+        held.weight += weight;
+        held.map.insert(key, (value, Instant::now()));
     }
 }
 
@@ -155,16 +189,41 @@ mod tests {
         assert_eq!(off.get(&k.hash), None, "turned off");
     }
 
+    impl Weight for u32 {
+        fn weight(&self) -> usize {
+            *self as usize
+        }
+    }
+
     #[test]
     fn a_full_cache_starts_again() {
         let cache: TtlCache<String, u32> = TtlCache::new(Duration::from_secs(60), 2);
         cache.put("a".into(), 1);
-        cache.put("b".into(), 2);
-        assert_eq!((cache.get("a"), cache.get("b")), (Some(1), Some(2)));
-        cache.put("c".into(), 3);
+        cache.put("b".into(), 1);
+        assert_eq!((cache.get("a"), cache.get("b")), (Some(1), Some(1)));
+        cache.put("c".into(), 1);
         assert_eq!(
             (cache.get("a"), cache.get("b"), cache.get("c")),
-            (None, None, Some(3))
+            (None, None, Some(1))
         );
+    }
+
+    /// The bound is on what the entries hold, not on how many there are: one catalog entry can
+    /// hold a product's hundreds of variants.
+    #[test]
+    fn the_bound_counts_each_entry_by_its_weight() {
+        let cache: TtlCache<String, u32> = TtlCache::new(Duration::from_secs(60), 10);
+        cache.put("light".into(), 1);
+        cache.put("heavy".into(), 8);
+        assert_eq!((cache.get("light"), cache.get("heavy")), (Some(1), Some(8)));
+        cache.put("heavy".into(), 9); // replacing an entry counts only the new one
+        assert_eq!((cache.get("light"), cache.get("heavy")), (Some(1), Some(9)));
+        cache.put("more".into(), 2); // 1 + 9 + 2 passes 10: start again
+        assert_eq!(
+            (cache.get("light"), cache.get("heavy"), cache.get("more")),
+            (None, None, Some(2))
+        );
+        cache.put("too heavy".into(), 11); // heavier than the whole cache: not kept
+        assert_eq!((cache.get("too heavy"), cache.get("more")), (None, Some(2)));
     }
 }
