@@ -342,22 +342,24 @@ class Boto3BatchWriter:
 
 
 class BareWrites:
-    """The floor: tools/bench/src/bin/bare-writes.rs, one process fed a round number per line."""
+    """The floor: tools/bench/src/bin/bare-writes.rs, one process fed a round number per line.
+    With `reads=(kind, first)` it first reads the catalog items a new-identifier request resolves
+    (the floor of a request that must resolve what it writes); those rounds' CPU is kept apart."""
 
     def __init__(self, env):
         self.proc = subprocess.Popen([str(ROOT / "target" / "release" / "bare-writes"), str(ITEMS)], cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.cpu = ProcessCpu(self.proc.pid)
-        self.cpu_seconds, self.round_trips = [], []
+        self.cpu_seconds, self.round_trips, self.reads_cpu_seconds = [], [], []
 
-    def __call__(self, block):
+    def __call__(self, block, reads=None):
         before = self.cpu.seconds()
-        self.proc.stdin.write(f"{block}\n")
+        self.proc.stdin.write(f"{block} {reads[0]} {reads[1]}\n" if reads else f"{block}\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
             raise SystemExit(f"bare-writes stopped (exit {self.proc.wait()})")
-        self.cpu_seconds.append(self.cpu.seconds() - before)
+        (self.reads_cpu_seconds if reads else self.cpu_seconds).append(self.cpu.seconds() - before)
         answer = json.loads(line)
         self.round_trips.append(answer["round_trips"])
         return answer["seconds"]
@@ -485,11 +487,13 @@ def profile(api_port, log_path, block, rounds, fresh_block, bare_writes):
     The first request of each type starts the function (and looks its key up); then
     `rounds` measured ones, warm, as Lambda serves most requests. Each measured 1,000-item
     update is paired with a round of the bare floor right after it, so the two CPU figures a
-    ratio compares come from the same minutes of the machine's life."""
+    ratio compares come from the same minutes of the machine's life. A new-identifier update is
+    also paired with the floor that first reads the same catalog items."""
     out = {}
     bare_round = 1_000_000
     for name, function, minimum, request, ok in request_types(block, rounds, fresh_block):
-        figures = {"round_trips": [], "cpu_ms": [], "wru": [], "rru": [], "calls": [], "bare_cpu_ms": []}
+        figures = {"round_trips": [], "cpu_ms": [], "wru": [], "rru": [], "calls": [], "bare_cpu_ms": [],
+                   "bare_reads_cpu_ms": []}
         first = None
         for r in range(rounds + 1):
             path, headers, body = request(r)
@@ -514,8 +518,15 @@ def profile(api_port, log_path, block, rounds, fresh_block, bare_writes):
                 bare_round += 1
                 bare_writes(bare_round)
                 figures["bare_cpu_ms"].append(bare_writes.cpu_seconds[-1] * 1000)
+            if name in BULK_TYPES and name.endswith(" new ids"):
+                bare_round += 1
+                kind = "variant" if function == "batch-stock" else "sku"
+                bare_writes(bare_round, reads=(kind, (fresh_block + r) * ITEMS))
+                figures["bare_reads_cpu_ms"].append(bare_writes.reads_cpu_seconds[-1] * 1000)
         out[name] = {"function": function, "minimum_round_trips": minimum, "first_request_round_trips": first,
                      "bare_cpu_ms": statistics.median(figures["bare_cpu_ms"]) if figures["bare_cpu_ms"] else None,
+                     "bare_reads_cpu_ms": (statistics.median(figures["bare_reads_cpu_ms"])
+                                           if figures["bare_reads_cpu_ms"] else None),
                      "round_trips": statistics.median(figures["round_trips"]),
                      "cpu_ms": statistics.median(figures["cpu_ms"]) if figures["cpu_ms"] else None,
                      "wru": statistics.median(figures["wru"]), "rru": statistics.median(figures["rru"]),
@@ -734,6 +745,7 @@ def main():
         bare_writes.close()
         # The floor's CPU as measured beside our requests (the paired rounds of the profile).
         bare_cpu_ms = statistics.median(bare_writes.cpu_seconds[-len(BULK_TYPES) * args.profile_rounds:]) * 1000
+        bare_reads_cpu_ms = statistics.median(bare_writes.reads_cpu_seconds) * 1000
         bare_round_trips = statistics.median(bare_writes.round_trips[-args.rounds:])
         boto_round_trips = statistics.median(contenders[len(ours)].store.round_trips[-args.rounds:])
         figures = {c.name: c.figures() for c in contenders}
@@ -758,9 +770,15 @@ def main():
                              "minimum": f["minimum_round_trips"]} for name, f in per_type.items()},
                    "boto3 batch_writer 1,000": boto_round_trips, "bare floor 1,000": bare_round_trips},
                "cpu_ms_per_request": {**{name: f["cpu_ms"] for name, f in per_type.items()},
-                                      "bare floor 1,000": bare_cpu_ms},
+                                      "bare floor 1,000": bare_cpu_ms,
+                                      "bare floor with catalog reads 1,000": bare_reads_cpu_ms},
                "cpu_ratio_vs_bare": {name: per_type[name]["cpu_ms"] / per_type[name]["bare_cpu_ms"]
                                      for name in BULK_TYPES if per_type[name]["cpu_ms"] is not None},
+               # A new-identifier update against the floor that also reads what it resolves.
+               "cpu_ratio_vs_bare_with_reads": {
+                   name: per_type[name]["cpu_ms"] / per_type[name]["bare_reads_cpu_ms"]
+                   for name in BULK_TYPES if per_type[name]["cpu_ms"] is not None and per_type[name]["bare_reads_cpu_ms"]},
+               "bare_with_reads_over_bare": bare_reads_cpu_ms / bare_cpu_ms,
                "wru_per_request": {name: f["wru"] for name, f in per_type.items()},
                "rru_per_request": {name: f["rru"] for name, f in per_type.items()},
                "dynamodb_calls_per_request": {name: f["dynamodb_calls"] for name, f in per_type.items()}}
@@ -799,15 +817,20 @@ def main():
     print(f"\nPer request type ({args.profile_rounds} warm requests each, medians; what the emulator cannot distort):")
     print("  (a bulk update pushes either the identifiers of the request before it, as a stock feed does, or, 'new ids',")
     print("  identifiers the warm instance has not resolved yet; 'unknown ids' are identifiers the catalog does not hold)")
-    print(f"  {'':28} {'round trips':>11} {'(first, min)':>13} {'CPU ms':>8} {'÷ bare':>7} {'WRU':>7} {'RRU':>7} {'calls':>6}")
+    print(f"  {'':28} {'round trips':>11} {'(first, min)':>13} {'CPU ms':>8} {'÷ bare':>7} {'÷ b+r':>7} {'WRU':>7} {'RRU':>7} {'calls':>6}")
     for name, f in per_type.items():
         ratio = summary["cpu_ratio_vs_bare"].get(name)
         ratio = f"x{ratio:.2f}" if ratio is not None else ""
+        with_reads = summary["cpu_ratio_vs_bare_with_reads"].get(name)
+        with_reads = f"x{with_reads:.2f}" if with_reads is not None else ""
         cpu_ms = f"{f['cpu_ms']:8.1f}" if f["cpu_ms"] is not None else f"{'':8}"
         print(f"  {name:28} {f['round_trips']:11} {'(' + str(f['first_request_round_trips']) + ', ' + str(f['minimum_round_trips']) + ')':>13}"
-              f" {cpu_ms} {ratio:>7} {f['wru']:7.1f} {f['rru']:7.1f} {f['dynamodb_calls']:6}")
+              f" {cpu_ms} {ratio:>7} {with_reads:>7} {f['wru']:7.1f} {f['rru']:7.1f} {f['dynamodb_calls']:6}")
     print(f"  {'boto3 batch_writer':28} {boto_round_trips:11}")
     print(f"  {'bare floor':28} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
+    print(f"  {'bare floor + catalog reads':28} {'':11} {'':13} {bare_reads_cpu_ms:8.1f} "
+          f"{'x' + format(bare_reads_cpu_ms / bare_cpu_ms, '.2f'):>7}")
+    print("  ('÷ b+r': a new-identifier update against the floor that first reads the same catalog items)")
     print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
     for name, c in calls.items():
         print(f"  {name:22} {c['calls']}  minimum {c['minimum']}  {'at minimum' if c['at_minimum'] else 'ABOVE MINIMUM'}")
