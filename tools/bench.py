@@ -745,7 +745,8 @@ def main():
         bare_writes.close()
         # The floor's CPU as measured beside our requests (the paired rounds of the profile).
         bare_cpu_ms = statistics.median(bare_writes.cpu_seconds[-len(BULK_TYPES) * args.profile_rounds:]) * 1000
-        bare_reads_cpu_ms = statistics.median(bare_writes.reads_cpu_seconds) * 1000
+        bare_reads_cpu_ms = (statistics.median(bare_writes.reads_cpu_seconds) * 1000
+                             if bare_writes.reads_cpu_seconds else None)
         bare_round_trips = statistics.median(bare_writes.round_trips[-args.rounds:])
         boto_round_trips = statistics.median(contenders[len(ours)].store.round_trips[-args.rounds:])
         figures = {c.name: c.figures() for c in contenders}
@@ -778,7 +779,7 @@ def main():
                "cpu_ratio_vs_bare_with_reads": {
                    name: per_type[name]["cpu_ms"] / per_type[name]["bare_reads_cpu_ms"]
                    for name in BULK_TYPES if per_type[name]["cpu_ms"] is not None and per_type[name]["bare_reads_cpu_ms"]},
-               "bare_with_reads_over_bare": bare_reads_cpu_ms / bare_cpu_ms,
+               "bare_with_reads_over_bare": bare_reads_cpu_ms / bare_cpu_ms if bare_reads_cpu_ms else None,
                "wru_per_request": {name: f["wru"] for name, f in per_type.items()},
                "rru_per_request": {name: f["rru"] for name, f in per_type.items()},
                "dynamodb_calls_per_request": {name: f["dynamodb_calls"] for name, f in per_type.items()}}
@@ -828,9 +829,10 @@ def main():
               f" {cpu_ms} {ratio:>7} {with_reads:>7} {f['wru']:7.1f} {f['rru']:7.1f} {f['dynamodb_calls']:6}")
     print(f"  {'boto3 batch_writer':28} {boto_round_trips:11}")
     print(f"  {'bare floor':28} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
-    print(f"  {'bare floor + catalog reads':28} {'':11} {'':13} {bare_reads_cpu_ms:8.1f} "
-          f"{'x' + format(bare_reads_cpu_ms / bare_cpu_ms, '.2f'):>7}")
-    print("  ('÷ b+r': a new-identifier update against the floor that first reads the same catalog items)")
+    if bare_reads_cpu_ms:
+        print(f"  {'bare floor + catalog reads':28} {'':11} {'':13} {bare_reads_cpu_ms:8.1f} "
+              f"{'x' + format(bare_reads_cpu_ms / bare_cpu_ms, '.2f'):>7}")
+        print("  ('÷ b+r': a new-identifier update against the floor that first reads the same catalog items)")
     print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
     for name, c in calls.items():
         print(f"  {name:22} {c['calls']}  minimum {c['minimum']}  {'at minimum' if c['at_minimum'] else 'ABOVE MINIMUM'}")
