@@ -344,13 +344,15 @@ class Boto3BatchWriter:
 class BareWrites:
     """The floor: tools/bench/src/bin/bare-writes.rs, one process fed a round number per line.
     With `reads=(kind, first)` it first reads the catalog items a new-identifier request resolves
-    (the floor of a request that must resolve what it writes); those rounds' CPU is kept apart."""
+    (the floor of a request that must resolve what it writes); those rounds' CPU and round trips
+    are kept apart."""
 
     def __init__(self, env):
         self.proc = subprocess.Popen([str(ROOT / "target" / "release" / "bare-writes"), str(ITEMS)], cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.cpu = ProcessCpu(self.proc.pid)
-        self.cpu_seconds, self.round_trips, self.reads_cpu_seconds = [], [], []
+        self.cpu_seconds, self.round_trips = [], []
+        self.reads_cpu_seconds, self.reads_round_trips = [], []
 
     def __call__(self, block, reads=None):
         before = self.cpu.seconds()
@@ -361,7 +363,7 @@ class BareWrites:
             raise SystemExit(f"bare-writes stopped (exit {self.proc.wait()})")
         (self.reads_cpu_seconds if reads else self.cpu_seconds).append(self.cpu.seconds() - before)
         answer = json.loads(line)
-        self.round_trips.append(answer["round_trips"])
+        (self.reads_round_trips if reads else self.round_trips).append(answer["round_trips"])
         return answer["seconds"]
 
     def close(self):
@@ -748,6 +750,8 @@ def main():
         bare_reads_cpu_ms = (statistics.median(bare_writes.reads_cpu_seconds) * 1000
                              if bare_writes.reads_cpu_seconds else None)
         bare_round_trips = statistics.median(bare_writes.round_trips[-args.rounds:])
+        bare_reads_round_trips = (statistics.median(bare_writes.reads_round_trips)
+                                  if bare_writes.reads_round_trips else None)
         boto_round_trips = statistics.median(contenders[len(ours)].store.round_trips[-args.rounds:])
         figures = {c.name: c.figures() for c in contenders}
         boto, bare = figures.pop("boto3"), figures.pop("bare")
@@ -769,7 +773,8 @@ def main():
                "critical_path_round_trips": {
                    **{name: {"warm": f["round_trips"], "first_request": f["first_request_round_trips"],
                              "minimum": f["minimum_round_trips"]} for name, f in per_type.items()},
-                   "boto3 batch_writer 1,000": boto_round_trips, "bare floor 1,000": bare_round_trips},
+                   "boto3 batch_writer 1,000": boto_round_trips, "bare floor 1,000": bare_round_trips,
+                   "bare floor with catalog reads 1,000": bare_reads_round_trips},
                "cpu_ms_per_request": {**{name: f["cpu_ms"] for name, f in per_type.items()},
                                       "bare floor 1,000": bare_cpu_ms,
                                       "bare floor with catalog reads 1,000": bare_reads_cpu_ms},
@@ -830,7 +835,7 @@ def main():
     print(f"  {'boto3 batch_writer':28} {boto_round_trips:11}")
     print(f"  {'bare floor':28} {bare_round_trips:11} {'':13} {bare_cpu_ms:8.1f}")
     if bare_reads_cpu_ms:
-        print(f"  {'bare floor + catalog reads':28} {'':11} {'':13} {bare_reads_cpu_ms:8.1f} "
+        print(f"  {'bare floor + catalog reads':28} {bare_reads_round_trips:11} {'':13} {bare_reads_cpu_ms:8.1f} "
               f"{'x' + format(bare_reads_cpu_ms / bare_cpu_ms, '.2f'):>7}")
         print("  ('÷ b+r': a new-identifier update against the floor that first reads the same catalog items)")
     print("\nDynamoDB calls per 1,000-item request (SDK interceptor):")
