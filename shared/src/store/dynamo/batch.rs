@@ -167,7 +167,7 @@ pub async fn write_all<P: Put>(
 }
 
 /// `items` in slices of `size`, in order, moved rather than copied.
-fn slices<T>(items: impl IntoIterator<Item = T>, size: usize) -> Vec<Vec<T>> {
+pub fn slices<T>(items: impl IntoIterator<Item = T>, size: usize) -> Vec<Vec<T>> {
     let mut out: Vec<Vec<T>> = Vec::new();
     for item in items {
         match out.last_mut() {

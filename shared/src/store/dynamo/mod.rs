@@ -25,7 +25,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use futures::{StreamExt, TryStreamExt, stream};
 
-pub use batch::RetryPolicy;
+pub use batch::{READ_SLICE, RetryPolicy, WRITE_SLICE, slices};
 pub use migrate::MigrationReport;
 pub use tables::{Table, Tables};
 

@@ -28,7 +28,9 @@ use futures::{StreamExt, stream};
 use inventory_core::identifiers::{CatalogKey, KeyKind};
 use inventory_core::layout::Version;
 use inventory_core::model::TenantId;
-use inventory_core::store::dynamo::{DynamoStore, RetryPolicy, Table, Tables, items, stock};
+use inventory_core::store::dynamo::{
+    DynamoStore, READ_SLICE, RetryPolicy, Table, Tables, WRITE_SLICE, items, slices, stock,
+};
 use inventory_core::telemetry::{self, RequestMetrics};
 
 fn main() {
@@ -103,7 +105,7 @@ fn catalog_keys(kind: &str, first: usize, count: usize) -> Vec<items::Item> {
 async fn read_catalog(client: &Client, table: &str, keys: Vec<items::Item>) {
     let wanted = keys.len();
     let projection = items::CATALOG_READ.projection.expect("a projection");
-    let found: usize = stream::iter(keys.chunks(100).map(<[_]>::to_vec))
+    let found: usize = stream::iter(slices(keys, READ_SLICE))
         .map(|slice| async move {
             let mut request = KeysAndAttributes::builder()
                 .set_keys(Some(slice))
@@ -149,8 +151,7 @@ async fn write_round(client: &Client, table: &str, count: usize, round: i64) -> 
         })
         .collect();
     let started = Instant::now();
-    let slices: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[_]>::to_vec).collect();
-    let unprocessed: usize = stream::iter(slices)
+    let unprocessed: usize = stream::iter(slices(requests, WRITE_SLICE))
         .map(|slice| async move {
             let out = client
                 .batch_write_item()
