@@ -70,8 +70,6 @@ struct State {
     keys_in_use: HashMap<ScopedKey, KeyRecord>,
     /// Test hook: every write fails its items with this.
     failing_writes: Option<WriteFailure>,
-    /// Test hook: the versions writes are stamped with (`Version::now` by default).
-    clock: Option<Arc<dyn Fn() -> Version + Send + Sync>>,
     /// Test hook: creates wait here between their check and their put.
     create_gate: Option<Arc<CreateGate>>,
 }
@@ -89,10 +87,6 @@ impl MemoryStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panicking test must not poison the others' view of the data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub fn put_key(&self, key: StoredKey) {
-        self.state().keys.insert(key.hash, key);
     }
 
     pub fn put_catalog(&self, tenant: &TenantId, key: CatalogKey, entry: CatalogEntry) {
@@ -140,11 +134,6 @@ impl MemoryStore {
     /// Makes every later write fail with `failure` (or succeed again with `None`).
     pub fn fail_writes(&self, failure: Option<WriteFailure>) {
         self.state().failing_writes = failure;
-    }
-
-    /// Stamps later writes with versions from `clock` instead of the time.
-    pub fn set_clock(&self, clock: impl Fn() -> Version + Send + Sync + 'static) {
-        self.state().clock = Some(Arc::new(clock));
     }
 
     /// Holds every later create between its existence check and its put, until released.
@@ -247,10 +236,7 @@ impl InventoryStore for MemoryStore {
         if deadline.passed() {
             return vec![Err(WriteFailure::Deadline); updates.len()];
         }
-        let version = state
-            .clock
-            .as_ref()
-            .map_or_else(Version::now, |clock| clock());
+        let version = Version::now();
         state.records.reserve(updates.len());
         for RecordUpdate { key, update } in updates {
             for (slot, part) in layout::slots(update.clone()) {
