@@ -19,7 +19,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
 use super::batch::{consumed, store_error};
-use super::items::{Item, PK};
+use super::calls::conditional;
+use super::items::{Item, PK, key_item_of};
 use super::{DynamoStore, Table};
 use crate::idempotency::{Claim, Held, SavedResponse, ScopedKey};
 use crate::store::{Deadline, IdempotencyStore, StoreError};
@@ -76,37 +77,6 @@ fn held(item: &Item, now_ms: i64) -> Result<Option<Held>, StoreError> {
     }
 }
 
-fn is_condition_failure<E>(err: &aws_sdk_dynamodb::error::SdkError<E>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
-}
-
-impl DynamoStore {
-    async fn record(
-        &self,
-        key: &ScopedKey,
-        deadline: Deadline,
-    ) -> Result<Option<Item>, StoreError> {
-        let call = self
-            .client
-            .get_item()
-            .table_name(self.table(Table::Idempotency))
-            .key(PK, AttributeValue::S(key.as_str().to_owned()))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send();
-        let out = deadline
-            .run(async { call.await.map_err(store_error) })
-            .await?;
-        consumed(false, out.consumed_capacity());
-        Ok(out.item)
-    }
-}
-
 impl IdempotencyStore for DynamoStore {
     async fn claim(
         &self,
@@ -141,19 +111,22 @@ impl IdempotencyStore for DynamoStore {
                 .expression_attribute_values(":running", AttributeValue::S(RUNNING.to_owned()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send();
-            match deadline.run(async { Ok(call.await) }).await? {
-                Ok(out) => {
-                    consumed(true, out.consumed_capacity());
-                    return Ok(None);
-                }
-                Err(err) if is_condition_failure(&err) => {
-                    if let Some(item) = self.record(key, deadline).await?
-                        && let Some(held) = held(&item, claim.now_ms)?
-                    {
-                        return Ok(Some(held));
-                    }
-                }
-                Err(err) => return Err(store_error(err)),
+            if let Some(out) = conditional(deadline, call).await? {
+                consumed(true, out.consumed_capacity());
+                return Ok(None);
+            }
+            let record = self
+                .get_item(
+                    Table::Idempotency,
+                    key_item_of(key.as_str().to_owned()),
+                    true,
+                    deadline,
+                )
+                .await?;
+            if let Some(item) = record
+                && let Some(held) = held(&item, claim.now_ms)?
+            {
+                return Ok(Some(held));
             }
         }
         Err(StoreError::Unavailable(
@@ -214,14 +187,10 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":tok", n(claim.token as i64))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
-        match deadline.run(async { Ok(call.await) }).await? {
-            Ok(out) => {
-                consumed(true, out.consumed_capacity());
-                Ok(())
-            }
-            // Someone else holds it now: nothing of ours to give up.
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(store_error(err)),
+        // `None`: someone else holds it now, nothing of ours to give up.
+        if let Some(out) = conditional(deadline, call).await? {
+            consumed(true, out.consumed_capacity());
         }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 
 use super::batch::{consumed, store_error, write_all};
+use super::calls::conditional;
 use super::items::{Item, PK, SK};
 use super::{DynamoStore, Table, legacy, stock};
 use crate::layout::{Slot, Version, slots};
@@ -177,19 +178,10 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk) OR v < :v")
             .expression_attribute_values(":v", AttributeValue::B(Blob::new(version.to_bytes())))
             .send();
-        match deadline.run(async { Ok(call.await) }).await? {
-            Ok(out) => {
-                consumed(true, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(store_error(err)),
-        }
+        let Some(out) = conditional(deadline, call).await? else {
+            return Ok(false);
+        };
+        consumed(true, out.consumed_capacity());
+        Ok(true)
     }
 }

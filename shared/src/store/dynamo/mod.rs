@@ -3,6 +3,7 @@
 //! the code knows whether it is local.
 
 mod batch;
+mod calls;
 mod errors;
 mod idempotency;
 pub mod items;
@@ -29,7 +30,8 @@ pub use batch::{READ_SLICE, RetryPolicy, WRITE_SLICE, slices};
 pub use migrate::MigrationReport;
 pub use tables::{Table, Tables};
 
-use self::batch::{Put, consumed, describe, get_all, put, store_error, write_all};
+use self::batch::{Put, consumed, get_all, put, store_error, write_all};
+use self::calls::conditional;
 use self::items::{Item, PK, SK};
 use crate::auth::{KeyHash, StoredKey};
 use crate::catalog::CatalogEntry;
@@ -242,23 +244,6 @@ impl DynamoStore {
         }
     }
 
-    /// Reads items by key through `BatchGetItem`; for the admin tool.
-    pub async fn get_items(&self, table: Table, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
-        let deadline = Deadline::after(Duration::from_secs(600));
-        get_all(
-            &self.client,
-            &self.table(table),
-            keys,
-            batch::Read {
-                consistent: true,
-                projection: None,
-            },
-            self.policy,
-            deadline,
-        )
-        .await
-    }
-
     /// Every item of the record partition `pk`, or of one record (`prefix`, see
     /// [`stock::prefix`]), strongly consistent, page by page; at most `limit` items.
     async fn query(
@@ -315,19 +300,8 @@ impl DynamoStore {
                 AttributeValue::S(stock::sk(&key.location_id, slot)),
             ),
         ]);
-        let call = self
-            .client
-            .get_item()
-            .table_name(self.table(Table::Inventory))
-            .set_key(Some(item_key))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send();
-        let out = deadline
-            .run(async { call.await.map_err(store_error) })
-            .await?;
-        consumed(false, out.consumed_capacity());
-        Ok(out.item)
+        self.get_item(Table::Inventory, item_key, true, deadline)
+            .await
     }
 }
 
@@ -361,18 +335,10 @@ impl KeyStore for DynamoStore {
         hash: &KeyHash,
         deadline: Deadline,
     ) -> Result<Option<StoredKey>, StoreError> {
-        let call = self
-            .client
-            .get_item()
-            .table_name(self.table(Table::ApiKeys))
-            .set_key(Some(items::key_pk(hash)))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send();
-        let out = deadline
-            .run(async { call.await.map_err(store_error) })
-            .await?;
-        consumed(false, out.consumed_capacity());
-        out.item.map(items::stored_key).transpose()
+        self.get_item(Table::ApiKeys, items::key_pk(hash), false, deadline)
+            .await?
+            .map(items::stored_key)
+            .transpose()
     }
 }
 
@@ -522,34 +488,19 @@ impl InventoryStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
-        match deadline.run(async { Ok(put.await) }).await? {
-            Ok(out) => {
-                consumed(true, out.consumed_capacity());
-                Ok(Created::Created(Box::new(layout::created(
-                    key, product_id, &entry,
-                ))))
-            }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                // The SDK resends a put whose answer was lost, with the same nonce; if the
-                // first try landed, the item that "already exists" is our own.
-                let stored = self.slot_item(key, &Slot::Create, deadline).await?;
-                if stored.as_ref().and_then(stock::version_of) == Some(entry.version) {
-                    Ok(Created::Created(Box::new(layout::created(
-                        key, product_id, &entry,
-                    ))))
-                } else {
-                    Ok(Created::AlreadyExists)
-                }
-            }
-            Err(err) => {
-                tracing::warn!(error = %describe(&err), "conditional create failed");
-                Err(store_error(err))
+        if let Some(out) = conditional(deadline, put).await? {
+            consumed(true, out.consumed_capacity());
+        } else {
+            // The SDK resends a put whose answer was lost, with the same nonce; if the first
+            // try landed, the item that "already exists" is our own.
+            let stored = self.slot_item(key, &Slot::Create, deadline).await?;
+            if stored.as_ref().and_then(stock::version_of) != Some(entry.version) {
+                return Ok(Created::AlreadyExists);
             }
         }
+        Ok(Created::Created(Box::new(layout::created(
+            key, product_id, &entry,
+        ))))
     }
 
     async fn records(
@@ -618,20 +569,11 @@ impl JobStore for DynamoStore {
         id: &str,
         deadline: Deadline,
     ) -> Result<Option<Job>, StoreError> {
-        let key = HashMap::from([(PK.to_owned(), AttributeValue::S(items::job_pk(tenant, id)))]);
-        let call = self
-            .client
-            .get_item()
-            .table_name(self.table(Table::Jobs))
-            .set_key(Some(key))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send();
-        let out = deadline
-            .run(async { call.await.map_err(store_error) })
-            .await?;
-        consumed(false, out.consumed_capacity());
-        out.item.map(items::job).transpose()
+        let key = items::key_item_of(items::job_pk(tenant, id));
+        self.get_item(Table::Jobs, key, true, deadline)
+            .await?
+            .map(items::job)
+            .transpose()
     }
 }
 
