@@ -17,8 +17,6 @@ pub mod model;
 pub mod reader;
 pub mod render;
 pub mod resolve;
-#[cfg(any(test, feature = "seed"))]
-pub mod seed;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -1,6 +1,6 @@
 //! Test helpers for the functions: build `lambda_http` requests the way API Gateway hands
-//! them over, and run them through an endpoint against a memory store seeded with the demo
-//! file that the local stack also uses.
+//! them over, and run them through an endpoint (`inventory_admin::demo_app` gives one over
+//! the demo data).
 
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{Method, StatusCode};
@@ -10,22 +10,13 @@ use serde_json::Value;
 
 use crate::http::{App, Endpoint, serve};
 use crate::store::Backend;
-use crate::store::memory::MemoryStore;
 
-/// The committed demo seed file.
-pub const DEMO_SEED: &str = include_str!("../../tests/fixtures/demo.json");
-
-/// Keys from the demo file.
+/// Keys from the demo file (`tests/fixtures/demo.json`).
 pub const DEMO_KEY: &str = "local-demo-key";
 pub const DEMO_READ_ONLY_KEY: &str = "local-demo-read-only";
 pub const DEMO_WRITE_ONLY_KEY: &str = "local-demo-write-only";
 pub const CRUX_DOCUMENT_KEY: &str = "1083e3ec5c40b36fd663ba925bc8d864061463e2";
 pub const OTHER_TENANT_KEY: &str = "acme-local-key";
-
-/// An app over a memory store loaded with the demo file.
-pub fn demo_app() -> App<MemoryStore> {
-    App::new(MemoryStore::seeded(DEMO_SEED).expect("the demo seed file is valid"))
-}
 
 /// A request as API Gateway would deliver it: method, path with query, headers (a name
 /// given twice is sent twice) and body.

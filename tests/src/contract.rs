@@ -7,6 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::join_all;
+use inventory_admin::seed::SeedFile;
 use inventory_core::auth::{KeyHash, Scope};
 use inventory_core::catalog::Variant;
 use inventory_core::identifiers::{GtinForm, Identifier};
@@ -14,7 +15,6 @@ use inventory_core::jobs::Job;
 use inventory_core::layout::RecordKey;
 use inventory_core::model::{InventoryRecord, Restriction, StockUpdate, TenantId, TransitEntry};
 use inventory_core::resolve::{LocationRef, ResolveError};
-use inventory_core::seed::SeedFile;
 use inventory_core::service::{self, CreateItem, ItemFailure, UpdateItem};
 use inventory_core::store::dynamo::DynamoStore;
 use inventory_core::store::memory::MemoryStore;
@@ -39,7 +39,9 @@ impl Harness for MemoryStore {
     const COUNTS_CALLS: bool = false;
 
     async fn load(&self, seed: &str) {
-        self.seed(&SeedFile::parse(seed).expect("valid seed"))
+        let file = SeedFile::parse(seed).expect("valid seed");
+        inventory_admin::seed(self, &file)
+            .await
             .expect("no conflicts");
     }
 

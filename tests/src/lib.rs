@@ -95,8 +95,7 @@ pub fn unique(prefix: &str) -> String {
 /// tenant id and key.
 pub fn private_demo() -> (String, String) {
     let suffix = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let mut file: Value =
-        serde_json::from_str(inventory_core::testing::DEMO_SEED).expect("demo seed");
+    let mut file: Value = serde_json::from_str(inventory_admin::DEMO_SEED).expect("demo seed");
     for tenant in file["tenants"].as_array_mut().expect("tenants") {
         let id = format!("{}-{suffix}", tenant["id"].as_str().expect("id"));
         tenant["id"] = Value::String(id);
@@ -110,7 +109,7 @@ pub fn private_demo() -> (String, String) {
 
 /// Seeds a seed file's text into the stack's tables.
 pub async fn seed(text: &str) {
-    let file = inventory_core::seed::SeedFile::parse(text).expect("valid seed file");
+    let file = inventory_admin::seed::SeedFile::parse(text).expect("valid seed file");
     inventory_admin::seed(&dynamo().await, &file)
         .await
         .expect("seeding the local DynamoDB endpoint");

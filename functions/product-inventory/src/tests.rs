@@ -1,3 +1,4 @@
+use inventory_admin::demo_app;
 use inventory_core::lambda_http::http::StatusCode;
 use inventory_core::model::TenantId;
 use inventory_core::service;

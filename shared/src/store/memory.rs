@@ -10,8 +10,6 @@ use crate::identifiers::CatalogKey;
 use crate::jobs::Job;
 use crate::layout::{self, Entry, Fold, RecordKey, Slot, Version};
 use crate::model::{InventoryRecord, StockUpdate, TenantId};
-#[cfg(any(test, feature = "seed"))]
-use crate::seed::{SeedError, SeedFile};
 use crate::store::{
     CatalogStore, Created, Deadline, IdempotencyStore, InventoryStore, JobStore, KeyStore,
     RecordUpdate, StoreError, WriteFailure,
@@ -97,38 +95,8 @@ impl MemoryStore {
             .insert(key, entry);
     }
 
-    /// Loads a seed file, as `inventory-admin seed` does against DynamoDB.
-    #[cfg(any(test, feature = "seed"))]
-    pub fn seed(&self, file: &SeedFile) -> Result<(), SeedError> {
-        let mut state = self.state();
-        let stored = |state: &State, keys: Vec<(TenantId, CatalogKey)>| {
-            keys.into_iter()
-                .filter_map(|(tenant, key)| {
-                    let entry = state.catalog.get(&tenant)?.get(&key)?.clone();
-                    Some(((tenant, key), entry))
-                })
-                .collect::<HashMap<_, _>>()
-        };
-        let mut existing = stored(&state, file.keys_to_read());
-        let old = stored(&state, file.old_alias_keys(&existing));
-        existing.extend(old);
-        file.check_against(&existing)?;
-        let plan = file.plan(&existing);
-        for key in plan.keys {
-            state.keys.insert(key.hash, key);
-        }
-        for (tenant, key, entry) in plan.catalog {
-            state.catalog.entry(tenant).or_default().insert(key, entry);
-        }
-        Ok(())
-    }
-
-    /// A store loaded with a seed file's text.
-    #[cfg(any(test, feature = "testing"))]
-    pub fn seeded(text: &str) -> Result<Self, SeedError> {
-        let store = MemoryStore::new();
-        store.seed(&SeedFile::parse(text)?)?;
-        Ok(store)
+    pub fn put_key(&self, key: StoredKey) {
+        self.state().keys.insert(key.hash, key);
     }
 
     /// Makes every later write fail with `failure` (or succeed again with `None`).

@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
+use inventory_admin::demo_app;
 use inventory_core::http::{App, Endpoint};
 use inventory_core::lambda_http::{Body, Request};
 use inventory_core::store::memory::MemoryStore;
-use inventory_core::testing::{DEMO_KEY, call, demo_app, request};
+use inventory_core::testing::{DEMO_KEY, call, request};
 use serde_json::Value;
 
 fn corpus(name: &str) -> Value {

@@ -4,10 +4,11 @@
 //! status below 500, and a refused request writes nothing. `PROPTEST_CASES` sets the number
 //! of cases per property (default 256; `tools/test` runs 1,000).
 
+use inventory_admin::demo_app;
 use inventory_core::http::{App, Endpoint};
 use inventory_core::lambda_http::http::StatusCode;
 use inventory_core::store::memory::MemoryStore;
-use inventory_core::testing::{DEMO_KEY, call, demo_app, request};
+use inventory_core::testing::{DEMO_KEY, call, request};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use inventory_admin::seed::SeedFile;
 use inventory_core::auth::{KeyHash, Scope, StoredKey, generate_key};
 use inventory_core::model::TenantId;
-use inventory_core::seed::SeedFile;
 use inventory_core::store::dynamo::{DynamoStore, Table, items, tables};
 
 #[derive(Parser)]

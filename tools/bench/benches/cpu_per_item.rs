@@ -6,8 +6,8 @@
 static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use inventory_admin::seed::SeedFile;
 use inventory_core::http::{App, Endpoint, serve};
-use inventory_core::seed::SeedFile;
 use inventory_core::store::memory::MemoryStore;
 use inventory_core::testing::{request, with_deadline};
 use serde_json::{Value, json};
@@ -42,9 +42,7 @@ fn seed() -> SeedFile {
 }
 
 fn app(seed: &SeedFile) -> App<MemoryStore> {
-    let store = MemoryStore::new();
-    store.seed(seed).expect("no conflicts");
-    App::new(store)
+    App::new(inventory_admin::memory_store(seed))
 }
 
 /// A request as the Lambda runtime hands it over: with a request id and a deadline.

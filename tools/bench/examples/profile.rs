@@ -5,9 +5,8 @@
 #[global_allocator]
 static ALLOCATOR: inventory_core::Allocator = inventory_core::Allocator;
 
+use inventory_admin::seed::SeedFile;
 use inventory_core::http::serve;
-use inventory_core::seed::SeedFile;
-use inventory_core::store::memory::MemoryStore;
 use inventory_core::testing::request;
 use serde_json::{Value, json};
 
@@ -30,9 +29,7 @@ fn main() {
         .collect();
     let body = json!({"batchStock": {"item": batch}}).to_string();
     for _ in 0..3 {
-        let store = MemoryStore::new();
-        store.seed(&seed).unwrap();
-        let app = inventory_core::http::App::new(store);
+        let app = inventory_core::http::App::new(inventory_admin::memory_store(&seed));
         let req = request(
             "POST",
             "/api/batchStock?warehouse_id=W1",

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::auth::{KeyHash, MIN_KEY_LEN, Scope, StoredKey};
-use crate::catalog::{CatalogEntry, Location, ProductType, TenantSettings, Variant};
-use crate::identifiers::{CatalogKey, Gtin, GtinForm, KeyKind, check_text};
-use crate::model::TenantId;
+use inventory_core::auth::{KeyHash, MIN_KEY_LEN, Scope, StoredKey};
+use inventory_core::catalog::{CatalogEntry, Location, ProductType, TenantSettings, Variant};
+use inventory_core::identifiers::{CatalogKey, Gtin, GtinForm, KeyKind, check_text};
+use inventory_core::model::TenantId;
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
