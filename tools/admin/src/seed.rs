@@ -39,13 +39,10 @@ pub struct TenantSeed {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct KeySeed {
-    #[serde(default)]
     pub key: Option<String>,
     /// SHA-256 of the key, hex: lets a seed file name a key without containing it.
-    #[serde(default)]
     pub key_hash: Option<String>,
     pub scopes: Vec<Scope>,
-    #[serde(default)]
     pub name: Option<String>,
 }
 
@@ -54,24 +51,15 @@ pub struct KeySeed {
 pub struct VariantSeed {
     pub variant_id: String,
     pub product_id: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub variant_name: Option<String>,
-    #[serde(default)]
     pub sku: Option<String>,
-    #[serde(default)]
     pub size: Option<String>,
-    #[serde(default)]
     pub width: Option<String>,
-    #[serde(default)]
     pub item_id: Option<String>,
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub barcode: Option<String>,
     /// Any GS1 form: UPC-A/E, EAN-8/13, GTIN-14, ISBN-10/13.
-    #[serde(default)]
     pub gtin: Option<String>,
     #[serde(default)]
     pub product_type: ProductType,
