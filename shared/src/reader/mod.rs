@@ -282,35 +282,13 @@ impl<'de, R: Rules<'de>> de::DeserializeSeed<'de> for Apply<'_, 'de, R> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, R: Rules<'de>> Visitor<'de> for Apply<'_, 'de, R> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<(), M::Error> {
         let mut record = R::Record::default();
-        record.fill_from(map)?;
-        self.0.push(R::apply(Element::Ok(&mut record)));
-        Ok(())
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<(), S::Error> {
-        self.other(Value::deserialize(SeqAccessDeserializer::new(seq))?)
-    }
-
-    other_values!();
-}
-
-impl<'de, R: Rules<'de>> Apply<'_, 'de, R> {
-    /// An element that is not an object goes through the rules as what it was.
-    fn other<E>(self, value: Value) -> Result<(), E> {
-        self.0.push(R::apply(Element::Other(value)));
+        let element = match Fill(&mut record).deserialize(deserializer)? {
+            None => Element::Ok(&mut record),
+            // An element that is not an object goes through the rules as what it was.
+            Some(other) => Element::Other(other),
+        };
+        self.0.push(R::apply(element));
         Ok(())
     }
 }
