@@ -544,14 +544,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn reseeding_moves_a_variant_off_its_old_identifiers() {
-        let first = SeedFile::parse(FILE).unwrap().plan(&HashMap::new());
-        let stored: HashMap<_, _> = first
-            .catalog
+    /// The catalog as it stands once `file` alone has been seeded.
+    fn stored(file: &str) -> HashMap<(TenantId, CatalogKey), CatalogEntry> {
+        let plan = SeedFile::parse(file).unwrap().plan(&HashMap::new());
+        plan.catalog
             .into_iter()
             .map(|(t, k, e)| ((t, k), e))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn reseeding_moves_a_variant_off_its_old_identifiers() {
+        let stored = stored(FILE);
         let changed = FILE.replace("ACC001018__A", "NEW-CODE");
         let second = SeedFile::parse(&changed).unwrap().plan(&stored);
         assert_eq!(
@@ -570,12 +574,7 @@ mod tests {
 
     #[test]
     fn a_later_file_cannot_make_a_stored_identifier_ambiguous() {
-        let first = SeedFile::parse(FILE).unwrap().plan(&HashMap::new());
-        let stored: HashMap<_, _> = first
-            .catalog
-            .into_iter()
-            .map(|(t, k, e)| ((t, k), e))
-            .collect();
+        let stored = stored(FILE);
         let twin = r#"{"tenants": [{"id": "demo", "variants": [
             {"variantId": "V2", "productId": "P2", "sku": "ZOOT-SUIT", "size": "34", "width": "D"}]}]}"#;
         let err = SeedFile::parse(twin)
